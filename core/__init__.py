@@ -1,0 +1,1 @@
+"""copytrade core: everything that is not Telegram. Never imports aiogram."""

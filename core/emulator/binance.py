@@ -1,0 +1,341 @@
+"""Binance spot REST, as ccxt's spot trade path calls it, with Binance's checks and error shapes.
+
+Signed endpoints check keys and signatures like Binance (`binance_common`). Orders pass
+PRICE_FILTER, LOT_SIZE and NOTIONAL like on the exchange; market orders fill at the current price
+(`set_price`), limit orders rest with their balance locked and fill when `set_price` crosses them.
+Every amount is Decimal.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from aiohttp import web
+
+from core.emulator.binance_common import (
+    BinanceError,
+    BinanceVenue,
+    SymbolSpec,
+    dec_str,
+    decimal_param,
+    find_order,
+    json_response,
+    now_ms,
+)
+from core.emulator.keys import EmulatedKey, KeyRegistry
+from core.money import ZERO
+
+FEE_RATE = Decimal("0.001")
+DEFAULT_SYMBOLS = (
+    (SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.00001"), Decimal("0.00001"), Decimal("5")), Decimal("60000")),
+    (SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.0001"), Decimal("0.0001"), Decimal("5")), Decimal("3000")),
+    (SymbolSpec("XRPUSDT", "XRP", "USDT", Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal("5")), Decimal("0.5")),
+)
+
+
+@dataclass(slots=True)
+class SpotOrder:
+    order_id: int
+    client_order_id: str
+    symbol: str
+    side: str  # BUY / SELL
+    type: str  # MARKET / LIMIT
+    qty: Decimal
+    price: Decimal  # limit price, 0 for market orders like Binance
+    time: int
+    time_in_force: str | None = None
+    filled: Decimal = ZERO
+    quote_filled: Decimal = ZERO
+    status: str = "NEW"
+    update_time: int = 0
+    locked: Decimal = ZERO  # what a resting order holds (quote for buys, base for sells)
+    fills: list[dict] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SpotAccount:
+    free: dict[str, Decimal]
+    locked: dict[str, Decimal] = field(default_factory=dict)
+    orders: dict[int, SpotOrder] = field(default_factory=dict)
+    by_client_id: dict[str, SpotOrder] = field(default_factory=dict)
+    trades: list[dict] = field(default_factory=list)
+
+
+class BinanceSpot(BinanceVenue):
+    """State and handlers of the emulated Binance spot exchange."""
+
+    def __init__(self, keys: KeyRegistry, fee_rate: Decimal = FEE_RATE) -> None:
+        super().__init__(keys, [spec for spec, _ in DEFAULT_SYMBOLS], {spec.id: price for spec, price in DEFAULT_SYMBOLS})
+        self.fee_rate = fee_rate
+        self.accounts: dict[str, SpotAccount] = {}
+        self._resting: dict[str, dict[int, tuple[SpotAccount, SpotOrder]]] = {s: {} for s in self.symbols}
+        self._order_ids = itertools.count(1)
+        self._trade_ids = itertools.count(1)
+
+    # --- state helpers used by the server and tests ---------------------------------------------
+    def open_account(self, account_id: str, balances: dict[str, Decimal]) -> SpotAccount:
+        account = self.accounts.get(account_id)
+        if account is None:
+            account = self.accounts[account_id] = SpotAccount(free=dict(balances))
+        return account
+
+    def set_price(self, symbol_id: str, price: Decimal) -> None:
+        """Move the price; resting limit orders it crosses fill at their limit price."""
+        self.prices[symbol_id] = price
+        resting = self._resting[symbol_id]
+        crossed = [
+            (account, order)
+            for account, order in resting.values()
+            if (order.side == "BUY" and price <= order.price) or (order.side == "SELL" and price >= order.price)
+        ]
+        for account, order in crossed:
+            del resting[order.order_id]
+            self._fill(account, order, order.price, maker=True)
+
+    # --- routes ---------------------------------------------------------------------------------
+    def routes(self, prefix: str) -> list[web.RouteDef]:
+        p = prefix
+        return [
+            web.get(f"{p}/api/v3/ping", self.ping),
+            web.get(f"{p}/api/v3/time", self.server_time),
+            web.get(f"{p}/api/v3/exchangeInfo", self.exchange_info),
+            web.get(f"{p}/api/v3/ticker/price", self.ticker_price),
+            web.get(f"{p}/api/v3/ticker/24hr", self.ticker_24hr),
+            web.get(f"{p}/api/v3/account", self._private("read", self.account)),
+            web.post(f"{p}/api/v3/order", self._private("trade", self.new_order)),
+            web.get(f"{p}/api/v3/order", self._private("read", self.get_order)),
+            web.delete(f"{p}/api/v3/order", self._private("trade", self.cancel_order)),
+            web.get(f"{p}/api/v3/openOrders", self._private("read", self.open_orders)),
+            web.get(f"{p}/api/v3/myTrades", self._private("read", self.my_trades)),
+            web.get(f"{p}/sapi/v1/account/apiRestrictions", self._private(None, self.api_restrictions)),
+        ]
+
+    def _account(self, key: EmulatedKey) -> SpotAccount:
+        return self.open_account(key.account_id, {})
+
+    # --- public ---------------------------------------------------------------------------------
+    async def exchange_info(self, request: web.Request) -> web.Response:
+        return json_response({
+            "timezone": "UTC",
+            "serverTime": now_ms(),
+            "rateLimits": [
+                {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
+                {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+            ],
+            "exchangeFilters": [],
+            "symbols": [self._symbol_info(spec) for spec in self.symbols.values()],
+        })
+
+    def _symbol_info(self, spec: SymbolSpec) -> dict:
+        return {
+            "symbol": spec.id,
+            "status": "TRADING",
+            "baseAsset": spec.base,
+            "baseAssetPrecision": spec.base_precision,
+            "quoteAsset": spec.quote,
+            "quotePrecision": spec.quote_precision,
+            "quoteAssetPrecision": spec.quote_precision,
+            "baseCommissionPrecision": spec.base_precision,
+            "quoteCommissionPrecision": spec.quote_precision,
+            "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
+            "icebergAllowed": True,
+            "ocoAllowed": True,
+            "quoteOrderQtyMarketAllowed": True,
+            "allowTrailingStop": True,
+            "cancelReplaceAllowed": True,
+            "isSpotTradingAllowed": True,
+            "isMarginTradingAllowed": False,
+            "filters": [
+                {"filterType": "PRICE_FILTER", "minPrice": dec_str(spec.tick), "maxPrice": "1000000.00000000", "tickSize": dec_str(spec.tick)},
+                {"filterType": "LOT_SIZE", "minQty": dec_str(spec.min_qty), "maxQty": "9000.00000000", "stepSize": dec_str(spec.step)},
+                {"filterType": "MARKET_LOT_SIZE", "minQty": "0.00000000", "maxQty": "100.00000000", "stepSize": "0.00000000"},
+                {
+                    "filterType": "NOTIONAL",
+                    "minNotional": dec_str(spec.min_notional),
+                    "applyMinToMarket": True,
+                    "maxNotional": "9000000.00000000",
+                    "applyMaxToMarket": False,
+                    "avgPriceMins": 5,
+                },
+                {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+            ],
+            "permissions": [],
+            "permissionSets": [["SPOT"]],
+            "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+            "allowedSelfTradePreventionModes": ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
+        }
+
+    # --- private --------------------------------------------------------------------------------
+    def account(self, key: EmulatedKey, params: dict[str, str]) -> dict:
+        acc = self._account(key)
+        assets = set(acc.free) | set(acc.locked)
+        return {
+            "makerCommission": 10, "takerCommission": 10, "buyerCommission": 0, "sellerCommission": 0,
+            "canTrade": key.trade, "canWithdraw": key.withdraw, "canDeposit": True, "brokered": False,
+            "requireSelfTradePrevention": False, "preventSor": False, "updateTime": now_ms(), "accountType": "SPOT",
+            "balances": [
+                {"asset": a, "free": dec_str(acc.free.get(a, ZERO)), "locked": dec_str(acc.locked.get(a, ZERO))} for a in sorted(assets)
+            ],
+            "permissions": ["SPOT"], "uid": abs(hash(key.account_id)) % 10**9,
+        }
+
+    def api_restrictions(self, key: EmulatedKey, params: dict[str, str]) -> dict:
+        return {
+            "ipRestrict": False, "createTime": 1_700_000_000_000, "enableReading": key.read,
+            "enableSpotAndMarginTrading": key.trade, "enableWithdrawals": key.withdraw, "enableInternalTransfer": False,
+            "enableMargin": False, "enableFutures": False, "permitsUniversalTransfer": False,
+            "enableVanillaOptions": False, "enableFixApiTrade": False, "enableFixReadOnly": False,
+            "enablePortfolioMarginTrading": False,
+        }
+
+    def new_order(self, key: EmulatedKey, params: dict[str, str]) -> dict:
+        spec = self._symbol(params)
+        acc = self._account(key)
+        side = params.get("side", "")
+        order_type = params.get("type", "")
+        if side not in ("BUY", "SELL"):
+            raise BinanceError(400, -1102, "Mandatory parameter 'side' was not sent, was empty/null, or malformed.")
+        if order_type not in ("MARKET", "LIMIT"):
+            raise BinanceError(400, -1116, "Invalid orderType.")
+        qty = decimal_param(params, "quantity")
+        assert qty is not None
+        price = ZERO
+        tif = None
+        if order_type == "LIMIT":
+            price = decimal_param(params, "price")  # type: ignore[assignment]
+            tif = params.get("timeInForce")
+            if not tif:
+                raise BinanceError(400, -1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.")
+        client_id = params.get("newClientOrderId") or f"emu-{next(self._order_ids)}"
+        existing = acc.by_client_id.get(client_id)
+        if existing is not None and existing.status in ("NEW", "PARTIALLY_FILLED"):
+            raise BinanceError(400, -2010, "Duplicate order sent.")
+        if price and (price % spec.tick or price < spec.tick):
+            raise BinanceError(400, -1013, "Filter failure: PRICE_FILTER")
+        if qty < spec.min_qty or qty % spec.step:
+            raise BinanceError(400, -1013, "Filter failure: LOT_SIZE")
+        market_price = self.prices[spec.id]
+        if qty * (price or market_price) < spec.min_notional:
+            raise BinanceError(400, -1013, "Filter failure: NOTIONAL")
+        marketable = order_type == "MARKET" or (side == "BUY" and market_price <= price) or (side == "SELL" and market_price >= price)
+        if side == "BUY":
+            need_asset, need = spec.quote, qty * (market_price if marketable else price)
+        else:
+            need_asset, need = spec.base, qty
+        if acc.free.get(need_asset, ZERO) < need:
+            raise BinanceError(400, -2010, "Account has insufficient balance for requested action.")
+        now = now_ms()
+        order = SpotOrder(next(self._order_ids), client_id, spec.id, side, order_type, qty, price, now, tif, update_time=now)
+        acc.orders[order.order_id] = order
+        acc.by_client_id[client_id] = order
+        if marketable:
+            self._fill(acc, order, market_price, maker=False)
+        else:
+            order.locked = need
+            acc.free[need_asset] -= need
+            acc.locked[need_asset] = acc.locked.get(need_asset, ZERO) + need
+            self._resting[spec.id][order.order_id] = (acc, order)
+        response = self._order_json(order)
+        response["transactTime"] = now
+        response["fills"] = order.fills
+        return response
+
+    def _fill(self, acc: SpotAccount, order: SpotOrder, price: Decimal, *, maker: bool) -> None:
+        spec = self.symbols[order.symbol]
+        qty = order.qty - order.filled
+        cost = qty * price
+        if order.side == "BUY":
+            spent_asset, spent, got_asset, got = spec.quote, cost, spec.base, qty
+        else:
+            spent_asset, spent, got_asset, got = spec.base, qty, spec.quote, cost
+        if order.locked:
+            acc.locked[spent_asset] -= order.locked
+            acc.free[spent_asset] += order.locked - spent
+            order.locked = ZERO
+        else:
+            acc.free[spent_asset] -= spent
+        fee = got * self.fee_rate
+        acc.free[got_asset] = acc.free.get(got_asset, ZERO) + got - fee
+        trade_id = next(self._trade_ids)
+        now = now_ms()
+        order.filled += qty
+        order.quote_filled += cost
+        order.status = "FILLED"
+        order.update_time = now
+        order.fills.append({"price": dec_str(price), "qty": dec_str(qty), "commission": dec_str(fee), "commissionAsset": got_asset, "tradeId": trade_id})
+        acc.trades.append({
+            "symbol": order.symbol, "id": trade_id, "orderId": order.order_id, "orderListId": -1, "price": dec_str(price),
+            "qty": dec_str(qty), "quoteQty": dec_str(cost), "commission": dec_str(fee), "commissionAsset": got_asset, "time": now,
+            "isBuyer": order.side == "BUY", "isMaker": maker, "isBestMatch": True,
+        })
+
+    def get_order(self, key: EmulatedKey, params: dict[str, str]) -> dict:
+        self._symbol(params)
+        order = find_order(self._account(key), params)
+        if order is None:
+            raise BinanceError(400, -2013, "Order does not exist.")
+        return self._order_json(order)
+
+    def cancel_order(self, key: EmulatedKey, params: dict[str, str]) -> dict:
+        self._symbol(params)
+        acc = self._account(key)
+        order = find_order(acc, params)
+        if order is None or order.status not in ("NEW", "PARTIALLY_FILLED"):
+            raise BinanceError(400, -2011, "Unknown order sent.")
+        spec = self.symbols[order.symbol]
+        asset = spec.quote if order.side == "BUY" else spec.base
+        acc.locked[asset] -= order.locked
+        acc.free[asset] += order.locked
+        order.locked = ZERO
+        order.status = "CANCELED"
+        order.update_time = now_ms()
+        self._resting[order.symbol].pop(order.order_id, None)
+        response = self._order_json(order)
+        response["origClientOrderId"] = order.client_order_id
+        response["clientOrderId"] = params.get("newClientOrderId") or f"cancel-{order.order_id}"
+        response["transactTime"] = order.update_time
+        return response
+
+    def open_orders(self, key: EmulatedKey, params: dict[str, str]) -> list[dict]:
+        symbol_id = params.get("symbol")
+        if symbol_id:
+            self._symbol(params)
+        return [
+            self._order_json(o)
+            for o in self._account(key).orders.values()
+            if o.status in ("NEW", "PARTIALLY_FILLED") and (not symbol_id or o.symbol == symbol_id)
+        ]
+
+    def my_trades(self, key: EmulatedKey, params: dict[str, str]) -> list[dict]:
+        spec = self._symbol(params)
+        start = int(params.get("startTime", "0"))
+        limit = int(params.get("limit", "500"))
+        order_id = int(params["orderId"]) if "orderId" in params else None
+        trades = [t for t in self._account(key).trades if t["symbol"] == spec.id and t["time"] >= start
+                  and (order_id is None or t["orderId"] == order_id)]
+        return trades[:limit]
+
+    def _order_json(self, order: SpotOrder) -> dict:
+        return {
+            "symbol": order.symbol,
+            "orderId": order.order_id,
+            "orderListId": -1,
+            "clientOrderId": order.client_order_id,
+            "price": dec_str(order.price),
+            "origQty": dec_str(order.qty),
+            "executedQty": dec_str(order.filled),
+            "cummulativeQuoteQty": dec_str(order.quote_filled),
+            "status": order.status,
+            "timeInForce": order.time_in_force or "GTC",
+            "type": order.type,
+            "side": order.side,
+            "stopPrice": "0.00000000",
+            "icebergQty": "0.00000000",
+            "time": order.time,
+            "updateTime": order.update_time,
+            "isWorking": True,
+            "workingTime": order.time,
+            "origQuoteOrderQty": "0.00000000",
+            "selfTradePreventionMode": "EXPIRE_MAKER",
+        }

@@ -1,0 +1,1 @@
+"""Exchange gateways: one interface (`base.Gateway`), ccxt and paper implementations."""

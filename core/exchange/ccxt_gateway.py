@@ -1,0 +1,374 @@
+"""The ccxt gateway: binance, okx, bybit, bitget; spot, and USDⓈ-M perpetuals through `defaultType`.
+
+Instances are cheap because everything heavy is shared through `CcxtShared`: one aiohttp session,
+one SSL context (otherwise every instance spends ~14 ms loading CA certificates on its first
+request), one throttler per exchange (the rate limit is per source IP, not per key) and the markets
+of each exchange. Every ccxt exception leaves as a `core.errors` type with a credential-free message;
+every number leaves as Decimal.
+"""
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import ccxt.async_support as ccxt
+import certifi
+
+from core.config import ExchangeOptions
+from core.errors import ExchangeError, OrderNotFound
+from core.exchange.base import (
+    Balance,
+    Credentials,
+    Gateway,
+    KeyPermissions,
+    MarginMode,
+    MarketRules,
+    Order,
+    OrderRequest,
+    Position,
+    Trade,
+    require_market,
+)
+from core.exchange.errors_map import translate
+from core.exchange.markets import MarketCache
+from core.exchange.urls import override_api_urls
+from core.money import ZERO, to_decimal
+
+SUPPORTED = ("binance", "okx", "bybit", "bitget")
+MarketType = str  # "spot" or "swap"
+
+
+class SharedThrottler:
+    """The leaky bucket of ccxt's throttler, as virtual scheduling (GCRA), without its looping task.
+
+    ccxt's `Throttler` releases one request per event-loop turn and naps 1 ms whenever its
+    one-token bucket runs dry, which caps a process near 900 requests/s however high the rate.
+    Here a request that fits the bucket is not delayed at all and one that does not sleeps exactly
+    until its turn, in arrival order. `rate_ms` is ccxt's `rateLimit`: milliseconds per unit of cost.
+    """
+
+    def __init__(self, rate_ms: float, capacity: float = 1.0) -> None:
+        self.rate_ms = rate_ms
+        self.burst_ms = capacity * rate_ms
+        self._tat = 0.0  # theoretical arrival time of the next request, ms
+
+    def reserve(self, cost: float, now_ms: float) -> float:
+        """Book the next slot for a request of `cost`; how many ms it must wait for it."""
+        start = max(self._tat, now_ms)
+        self._tat = start + cost * self.rate_ms
+        return max(start - now_ms - self.burst_ms, 0.0)
+
+    async def __call__(self, cost: float | None = None) -> None:
+        wait = self.reserve(1.0 if cost is None else cost, time.monotonic() * 1000)
+        if wait:
+            await asyncio.sleep(wait / 1000)
+
+
+class CcxtShared:
+    """Process-wide resources every ccxt instance borrows. Create one per event loop, close it last.
+
+    `rate_limits` maps an exchange to ccxt's `rateLimit` (milliseconds per unit-cost request)
+    for the one throttler that all its instances share; ccxt's own default when absent.
+    """
+
+    def __init__(
+        self,
+        *,
+        rate_limits: Mapping[str, float] | None = None,
+        timeout_ms: int = 10_000,
+        connection_limit: int = 256,
+    ) -> None:
+        self.ssl_context = ssl.create_default_context(cafile=certifi.where())
+        self.markets = MarketCache()
+        self.rate_limits = dict(rate_limits or {})
+        self.timeout_ms = timeout_ms
+        self._connection_limit = connection_limit
+        self._session: aiohttp.ClientSession | None = None
+        self._throttlers: dict[str, SharedThrottler] = {}
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(ssl=self.ssl_context, limit=self._connection_limit, enable_cleanup_closed=True)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+        return self._session
+
+    def throttler(self, client: ccxt.Exchange) -> SharedThrottler:
+        """The exchange's shared throttler, at the configured rate or the instance's ccxt default."""
+        throttler = self._throttlers.get(client.id)
+        if throttler is None:
+            rate = self.rate_limits.get(client.id, client.rateLimit)
+            capacity = client.tokenBucket.get("capacity", 1.0)
+            throttler = self._throttlers[client.id] = SharedThrottler(rate, capacity)
+        return throttler
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class CcxtGateway(Gateway):
+    def __init__(
+        self,
+        exchange: str,
+        credentials: Credentials,
+        options: ExchangeOptions,
+        shared: CcxtShared,
+        *,
+        market_type: MarketType = "spot",
+        timeout_ms: int | None = None,
+    ) -> None:
+        if exchange not in SUPPORTED:
+            raise ExchangeError(f"unsupported exchange {exchange}", exchange=exchange)
+        self.exchange = exchange
+        self.market_type = market_type
+        self._secrets = (credentials.secret, credentials.passphrase)
+        self._shared = shared
+        self._markets_key = (exchange, market_type, options.testnet, options.base_url)
+        self.client = self._build_client(exchange, credentials, options, shared, market_type, timeout_ms)
+        self._markets = shared.markets.attach_loaded(self._markets_key, self.client)
+
+    @staticmethod
+    def _build_client(
+        exchange: str,
+        credentials: Credentials,
+        options: ExchangeOptions,
+        shared: CcxtShared,
+        market_type: MarketType,
+        timeout_ms: int | None,
+        client_class: type[ccxt.Exchange] | None = None,
+    ) -> ccxt.Exchange:
+        client_options: dict[str, Any] = {
+            "defaultType": market_type,
+            "fetchCurrencies": False,  # private on most exchanges; we only need markets
+            "warnOnFetchOpenOrdersWithoutSymbol": False,
+        }
+        if exchange == "binance":
+            client_options["fetchMarkets"] = {"types": ["spot" if market_type == "spot" else "linear"]}
+            client_options["fetchMargins"] = False  # margin pair lists: private calls a spot follower never needs
+            client_options["fetchPositionsRisk"] = {"useV2": True}  # v3 positionRisk has no leverage nor margin type
+        client: ccxt.Exchange = (client_class or getattr(ccxt, exchange))({
+            "apiKey": credentials.api_key,
+            "secret": credentials.secret,
+            "password": credentials.passphrase,
+            "session": shared.session,
+            "ssl_context": shared.ssl_context,
+            "asyncio_loop": asyncio.get_running_loop(),
+            "enableRateLimit": True,
+            "timeout": timeout_ms or shared.timeout_ms,
+            "options": client_options,
+        })
+        client.timeout_on_exit = 0  # ccxt sleeps 250 ms in close() for websockets we do not own here
+        client.throttler = shared.throttler(client)
+        if options.testnet:
+            client.set_sandbox_mode(True)
+        if options.base_url:
+            real_urls = client.urls["api"]
+            client.urls["api"] = override_api_urls(real_urls, options.base_url, getattr(client, "hostname", "") or "")
+            if exchange == "binance":
+                _keep_binance_error_tables(client, real_urls)
+        return client
+
+    def __repr__(self) -> str:
+        return f"CcxtGateway({self.exchange}, {self.market_type}, key={self.client.apiKey[:4]}…)"
+
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self.client, method)(*args, **kwargs)
+        except ccxt.BaseError as exc:
+            raise translate(
+                exc, self.exchange, secrets=self._secrets, response_headers=self.client.last_response_headers
+            ) from None
+
+    # --- markets --------------------------------------------------------------------------------
+    async def load_markets(self) -> dict[str, MarketRules]:
+        if self._markets is None:
+            try:
+                self._markets = await self._shared.markets.attach(self._markets_key, self.client)
+            except ccxt.BaseError as exc:
+                raise translate(exc, self.exchange, secrets=self._secrets) from None
+        return self._markets
+
+    def market(self, symbol: str) -> MarketRules:
+        if self._markets is None:
+            raise ExchangeError("markets are not loaded; await load_markets() first", exchange=self.exchange)
+        return require_market(self._markets, symbol, self.exchange)
+
+    # --- account --------------------------------------------------------------------------------
+    async def fetch_balance(self) -> dict[str, Balance]:
+        await self.load_markets()
+        raw = await self._call("fetch_balance")
+        free, used = raw.get("free") or {}, raw.get("used") or {}
+        result: dict[str, Balance] = {}
+        for currency in set(free) | set(used):
+            balance = Balance(free=to_decimal(free.get(currency)) or ZERO, used=to_decimal(used.get(currency)) or ZERO)
+            if balance.total:
+                result[currency] = balance
+        return result
+
+    async def fetch_price(self, symbol: str) -> Decimal:
+        await self.load_markets()
+        ticker = await self._call("fetch_ticker", symbol)
+        price = to_decimal(ticker.get("last")) or to_decimal(ticker.get("close"))
+        if price is None:
+            raise ExchangeError(f"{self.exchange}: no price for {symbol}", exchange=self.exchange)
+        return price
+
+    async def inspect_key(self) -> KeyPermissions:
+        from core.exchange.permissions import fetch_key_permissions
+
+        try:
+            return await fetch_key_permissions(self.client)
+        except ccxt.BaseError as exc:
+            raise translate(exc, self.exchange, secrets=self._secrets) from None
+
+    # --- orders ---------------------------------------------------------------------------------
+    async def create_order(self, request: OrderRequest) -> Order:
+        await self.load_markets()
+        # ccxt maps the unified `clientOrderId` to newClientOrderId / clOrdId / orderLinkId / clientOid
+        params: dict[str, Any] = {"clientOrderId": request.client_order_id}
+        if request.reduce_only:
+            params["reduceOnly"] = True
+        price = _wire(request.price) if request.price is not None else None
+        raw = await self._call("create_order", request.symbol, request.type, request.side, _wire(request.amount), price, params)
+        return to_order(raw, request.client_order_id)
+
+    async def fetch_order_by_client_id(self, symbol: str, client_order_id: str) -> Order | None:
+        await self.load_markets()
+        try:
+            raw = await self._call("fetch_order", None, symbol, {"clientOrderId": client_order_id})
+        except OrderNotFound:
+            return None
+        order = to_order(raw, client_order_id)
+        if order.filled and not order.fee:
+            # Binance's order lookup carries no fills, hence no fee: read it from the order's trades,
+            # or a holding booked from this lookup would overstate what the follower received.
+            trades = [to_trade(t) for t in await self._call("fetch_my_trades", symbol, None, None, {"orderId": order.id})]
+            if trades:
+                order = replace(order, fee=sum((t.fee for t in trades), ZERO), fee_currency=trades[0].fee_currency)
+        return order
+
+    async def cancel_order(self, symbol: str, order_id: str | None = None, client_order_id: str | None = None) -> Order:
+        await self.load_markets()
+        params = {"clientOrderId": client_order_id} if client_order_id and not order_id else {}
+        raw = await self._call("cancel_order", order_id, symbol, params)
+        info = raw.get("info") or {}
+        return to_order(raw, info.get("origClientOrderId") or client_order_id)
+
+    async def fetch_open_orders(self, symbol: str | None = None) -> list[Order]:
+        await self.load_markets()
+        return [to_order(raw) for raw in await self._call("fetch_open_orders", symbol)]
+
+    async def fetch_positions(self) -> list[Position]:
+        if self.market_type == "spot":
+            return []  # spot holdings are balances, not positions
+        await self.load_markets()
+        positions = []
+        for raw in await self._call("fetch_positions"):
+            contracts = to_decimal(raw.get("contracts")) or ZERO
+            if contracts:
+                positions.append(Position(
+                    symbol=raw["symbol"],
+                    side=raw.get("side") or "long",
+                    contracts=contracts,
+                    entry_price=to_decimal(raw.get("entryPrice")) or ZERO,
+                    leverage=to_decimal(raw.get("leverage")),
+                    margin_mode=raw.get("marginMode"),
+                    unrealized_pnl=to_decimal(raw.get("unrealizedPnl")) or ZERO,
+                ))
+        return positions
+
+    async def fetch_my_trades(self, symbol: str, since: int | None = None) -> list[Trade]:
+        await self.load_markets()
+        return [to_trade(raw) for raw in await self._call("fetch_my_trades", symbol, since)]
+
+    async def set_leverage(self, symbol: str, leverage: int) -> None:
+        await self.load_markets()
+        await self._call("set_leverage", leverage, symbol)
+
+    async def set_margin_mode(self, symbol: str, mode: MarginMode) -> None:
+        await self.load_markets()
+        # already in that mode is success, not an error (ccxt raises MarginModeAlreadySet by default)
+        self.client.options.setdefault("setMarginMode", {})["throwMarginModeAlreadySet"] = False
+        await self._call("set_margin_mode", mode, symbol)
+
+    async def close(self) -> None:
+        """Release the instance; the shared session stays open for the others."""
+        await self.client.close()
+
+
+def _keep_binance_error_tables(client: ccxt.Exchange, real_urls: dict[str, str]) -> None:
+    """Let ccxt pick Binance's per-market error table behind a `base_url` override.
+
+    ccxt chooses the table by the request's host (`fapi.binance.com` → linear, where -2019 is
+    InsufficientFunds and -2022 InvalidOrder); behind a proxy or the emulator the host is ours and
+    only the generic table applies, so such errors would surface as a bare ExchangeError. The lookup
+    (which runs only on an error answer) is given the real URL in place of ours.
+    """
+    overridden = client.urls["api"]
+    lookup = client.get_exceptions_by_url
+
+    def by_real_url(url: str | None, exact_or_broad: str) -> dict:
+        names = [name for name, ours in overridden.items() if url and url.startswith(ours + "/")]
+        if url and names:
+            name = max(names, key=lambda n: len(overridden[n]))  # the most specific API base
+            url = real_urls[name] + url[len(overridden[name]):]
+        return lookup(url, exact_or_broad)
+
+    client.get_exceptions_by_url = by_real_url
+
+
+def _wire(value: Decimal) -> str:
+    """Decimal to the plain string ccxt formats for the exchange (never via float)."""
+    return f"{value:f}"
+
+
+def _fee(raw: dict) -> tuple[Decimal, str | None]:
+    fee = raw.get("fee") or {}
+    if fee.get("cost") is not None:
+        return to_decimal(fee["cost"]) or ZERO, fee.get("currency")
+    fees = [f for f in raw.get("fees") or [] if f.get("cost") is not None]
+    total = sum((to_decimal(f["cost"]) or ZERO for f in fees), ZERO)
+    return total, (fees[0].get("currency") if fees else None)
+
+
+def to_order(raw: dict, client_order_id: str | None = None) -> Order:
+    fee, fee_currency = _fee(raw)
+    return Order(
+        id=str(raw.get("id")),
+        client_order_id=client_order_id or raw.get("clientOrderId"),
+        symbol=raw["symbol"],
+        side=raw["side"],
+        type=raw.get("type") or "market",
+        status=raw.get("status") or "open",
+        amount=to_decimal(raw.get("amount")) or ZERO,
+        filled=to_decimal(raw.get("filled")) or ZERO,
+        price=to_decimal(raw.get("price")) or None,
+        average=to_decimal(raw.get("average")),
+        fee=fee,
+        fee_currency=fee_currency,
+        timestamp=raw.get("timestamp"),
+    )
+
+
+def to_trade(raw: dict) -> Trade:
+    fee, fee_currency = _fee(raw)
+    return Trade(
+        id=str(raw.get("id")),
+        order_id=str(raw.get("order")),
+        client_order_id=(raw.get("info") or {}).get("clientOrderId"),
+        symbol=raw["symbol"],
+        side=raw["side"],
+        amount=to_decimal(raw.get("amount")) or ZERO,
+        price=to_decimal(raw.get("price")) or ZERO,
+        fee=fee,
+        fee_currency=fee_currency,
+        timestamp=int(raw.get("timestamp") or 0),
+    )

@@ -1,0 +1,36 @@
+"""Decimal helpers. Money never passes through float."""
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+
+
+def to_decimal(value: object) -> Decimal | None:
+    """Exchange numbers arrive as str, int, float or None; go through str so floats keep their digits."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
+    """Largest multiple of `step` not above `value` (how exchanges truncate amounts)."""
+    if step <= 0:
+        return value
+    return (value / step).to_integral_value(rounding=ROUND_DOWN) * step
+
+
+def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
+    if step <= 0:
+        return value
+    return (value / step).to_integral_value(rounding=ROUND_UP) * step
+
+
+def fmt(value: Decimal, places: int = 2) -> str:
+    """Fixed-point text for messages, never scientific notation."""
+    return f"{value.quantize(Decimal(1).scaleb(-places)):f}"

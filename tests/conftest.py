@@ -1,0 +1,68 @@
+"""Shared fixtures.
+
+`db`: a fresh schema per test, on SQLite (a temp file) by default, or on the PostgreSQL database that
+DATABASE_URL names (its public schema is dropped and recreated, so point it at a test database).
+`emulator`: the local exchange emulator on a free port.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise, connections
+
+from core.db import close_db, init_db
+
+PG_PREFIXES = ("postgres://", "postgresql://")
+
+
+def database_url(tmp_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(PG_PREFIXES) else f"sqlite://{tmp_path / 'test.sqlite3'}"
+
+
+async def reset_postgres(url: str) -> None:
+    await init_db(url)
+    conn = connections.get("default")
+    await conn.execute_script("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    await close_db()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[str]:
+    """Yield the database URL with all tables created."""
+    url = database_url(tmp_path)
+    if url.startswith(PG_PREFIXES):
+        await reset_postgres(url)
+    await init_db(url)
+    await Tortoise.generate_schemas()
+    try:
+        yield url
+    finally:
+        await close_db()
+
+
+@pytest.fixture
+async def emulator():  # type: ignore[no-untyped-def]
+    from core.emulator.server import ExchangeEmulator
+
+    emu = ExchangeEmulator()
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+async def ccxt_shared():  # type: ignore[no-untyped-def]
+    """The process-wide ccxt resources (session, SSL context, throttlers, markets), with short timeouts."""
+    from core.exchange.ccxt_gateway import CcxtShared
+
+    shared = CcxtShared(timeout_ms=600)
+    try:
+        yield shared
+    finally:
+        await shared.close()
