@@ -17,7 +17,7 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 COPY migrations ./migrations
 COPY locales ./locales
-RUN python -m babel.messages.frontend compile -d locales -D messages --use-fuzzy && \
+RUN python -c "from bot.i18n import compile_catalogs; compile_catalogs()" && \
     mkdir -p /app/data && chown -R copytrade:copytrade /app
 USER copytrade
 VOLUME ["/app/data"]

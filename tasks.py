@@ -46,8 +46,7 @@ def ensure_env(extra: str) -> None:
 
 def compile_catalogs() -> None:
     """Build .mo files from locales/*/LC_MESSAGES/*.po (they are not committed)."""
-    if any((ROOT / "locales").glob("*/LC_MESSAGES/*.po")):
-        _run(PY, "-m", "babel.messages.frontend", "compile", "-d", "locales", "-D", "messages", "--use-fuzzy")
+    _run(PY, "-c", "from bot.i18n import compile_catalogs; compile_catalogs()")
 
 
 def main(argv: list[str]) -> None:

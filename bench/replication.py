@@ -16,8 +16,9 @@ markets are loaded before the first event, as in a running engine. Each repeat i
 - raw: the same number of `create_order` calls straight on ccxt instances (built beforehand, shared
   session and markets), at the same concurrency, no engine, no database; engine/raw = the ratio.
 
-The shared Binance throttler is raised (as in bench/gateway.py): ccxt's default 50 ms per request
-would measure the throttler, not the engine. A postgres `--database-url` has its public schema DROPPED
+Like a long-running engine after start-up, the heap is collected and frozen (`gc.freeze()`) once the
+setup is done (`--no-gc-freeze` to compare). The shared Binance throttler is raised (as in
+bench/gateway.py): ccxt's default 50 ms per request would measure the throttler, not the engine. A postgres `--database-url` has its public schema DROPPED
 and recreated: point it at a scratch database. Every run is bounded in time.
 """
 from __future__ import annotations

@@ -152,7 +152,8 @@ async def run_app(settings: Settings) -> None:
     bot = create_bot(settings)
     i18n = create_i18n(settings)
     admin = AdminChat(settings.admin_chat_id, settings.default_language) if settings.admin_chat_id else None
-    notifier = Notifier(bot, i18n, admin=admin)
+    notifier_bot = create_bot(settings, wait_out_flood=False)  # its queue handles 429s itself
+    notifier = Notifier(notifier_bot, i18n, admin=admin)
     core.bus.subscribe(notifier.on_event)
     dispatcher = create_dispatcher(settings, i18n=i18n, **core_services(
         settings, ccxt=core.gateways.shared, paper=core.gateways.paper, bus=core.bus,
@@ -168,4 +169,5 @@ async def run_app(settings: Settings) -> None:
     finally:
         await notifier.close()
         await core.stop()
+        await notifier_bot.session.close()
         await bot.session.close()

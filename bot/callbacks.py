@@ -5,10 +5,16 @@ its "View strategy" button for a deep link, while the subscribe flow (another ro
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+MAX_ROW_ID = 2**31 - 1  # integer primary keys are PostgreSQL `integer`s
+# An integer row id from the client: anything the database could not even compare is refused at
+# unpacking (the button's filter does not match), instead of failing inside the query.
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class LanguageCallback(CallbackData, prefix="lang"):
@@ -32,7 +38,7 @@ class StrategyCallback(CallbackData, prefix="strategy"):
     """Handled by the strategies/subscribe routers: `action="view"` opens a strategy card."""
 
     action: str
-    strategy_id: int
+    strategy_id: RowId
 
 
 class ExchangeCallback(CallbackData, prefix="exch"):

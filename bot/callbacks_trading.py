@@ -11,6 +11,8 @@ from uuid import UUID
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks import RowId
+
 
 class BoardCallback(CallbackData, prefix="lb"):
     """The leaderboard: a page in a sort order, or the search prompt / clearing the search."""
@@ -23,7 +25,7 @@ class BoardCallback(CallbackData, prefix="lb"):
 class CardCallback(CallbackData, prefix="card"):
     """Open a strategy card from a leaderboard page (kept so Back returns to that page)."""
 
-    strategy_id: int
+    strategy_id: RowId
     page: int = 0
     sort: str = "score"
 
@@ -31,7 +33,7 @@ class CardCallback(CallbackData, prefix="card"):
 class AccountPick(CallbackData, prefix="subacc"):
     """Subscribe, step 2: the account to copy into."""
 
-    strategy_id: int
+    strategy_id: RowId
     account_id: UUID
 
 
@@ -45,4 +47,4 @@ class MySubscription(CallbackData, prefix="mysub"):
     """An action on one of the user's subscriptions in the portfolio."""
 
     action: Literal["open", "pause", "resume", "unsubscribe", "ask_close", "ask_keep", "close", "keep"]
-    subscription_id: int
+    subscription_id: RowId

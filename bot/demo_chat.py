@@ -55,7 +55,7 @@ from core.exchange.paper import PaperExchange, PaperGateway
 from core.exchange.provider import Gateways
 from core.money import floor_to_step, fmt
 from core.services.leaderboard import Leaderboard
-from core.vault import generate_key
+from core.vault import Vault, generate_key
 
 FOLLOWER_ID, FOLLOWER_NAME = 5_550_001, "Ann"
 TRADER_ID = 5_550_000
@@ -225,11 +225,11 @@ async def open_stage(seed: int, write: Write, database_url: str) -> AsyncIterato
         i18n = create_i18n(settings)
         ccxt = CcxtShared()
         bus = EventBus()
-        services = core_services(settings, ccxt=ccxt, paper=venue, bus=bus)
-        gateways = Gateways(settings, vault=services["vault"], shared=ccxt, paper=venue)  # type: ignore[arg-type]
-        engine = ReplicationEngine(gateways, bus, settings.limits)
-        dispatcher = create_dispatcher(settings, i18n=i18n, throttling=ThrottlingMiddleware(limit=10_000), **{
-            **services, "engine": engine, "leaderboard": Leaderboard(now=lambda: today)})
+        vault = Vault.from_settings(settings)
+        engine = ReplicationEngine(Gateways(settings, vault=vault, shared=ccxt, paper=venue), bus, settings.limits)
+        services = {**core_services(settings, ccxt=ccxt, paper=venue, bus=bus, vault=vault), "engine": engine,
+                    "leaderboard": Leaderboard(now=lambda: today)}  # the reports' "today" is the replay's day
+        dispatcher = create_dispatcher(settings, i18n=i18n, throttling=ThrottlingMiddleware(limit=10_000), **services)
         pulse = Pulse()
         handled = HandledUpdates(pulse)
         dispatcher.update.outer_middleware(handled)

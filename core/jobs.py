@@ -1,4 +1,5 @@
-"""The scheduled jobs: equity snapshots, risk checks, k recalculation, fees, digests, reconciliation.
+"""The scheduled jobs: equity snapshots, risk checks, k recalculation, fees, digests, reconciliation,
+and the transfer sync (deposits and withdrawals, core/transfers.py).
 
 Each function takes the start of the period it runs for (see core/scheduler.py), so a run is a pure
 function of its period: a catch-up after a restart produces the same rows as an on-time run would.
@@ -24,6 +25,7 @@ from core.risk.equity import subscription_equity
 from core.risk.monitor import RiskMonitor
 from core.scheduler import DAILY, Job, Schedule
 from core.services.balances import master_equity
+from core.transfers import settle_snapshot, sync_transfers
 
 HUNDRED = Decimal(100)
 LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED)
@@ -57,9 +59,11 @@ class Prices:
 
 async def _snapshot(strategy: Strategy | None, sub: Subscription | None, period: str, at: datetime, equity: Decimal) -> None:
     try:
-        await EquitySnapshot.create(strategy=strategy, subscription=sub, period=period, taken_at=at, equity=equity)
+        snapshot = await EquitySnapshot.create(strategy=strategy, subscription=sub, period=period, taken_at=at, equity=equity)
     except IntegrityError:
-        pass  # this period's snapshot exists already
+        return  # this period's snapshot exists already
+    if period == "daily":  # the row first, then its transfers: a sync storing one meanwhile settles it too
+        await settle_snapshot(snapshot)
 
 
 async def snapshots(services: JobServices, period: str, start: datetime) -> None:
@@ -78,10 +82,10 @@ async def intraday(services: JobServices, start: datetime) -> None:
         await services.monitor.check_trader(strategy)
 
 
-async def recalc_k(services: JobServices, start: datetime, only: Subscription | None = None) -> int:
-    """k = subscription equity ÷ master equity, for each active subscription (or just `only`)."""
+async def recalc_k(services: JobServices, start: datetime, only: Sequence[Subscription] | None = None) -> int:
+    """k = subscription equity ÷ master equity, for each active subscription (or just those in `only`)."""
     prices = Prices(services.gateways)
-    subs = [only] if only else await Subscription.filter(status=SubscriptionStatus.ACTIVE)
+    subs = list(only) if only is not None else await Subscription.filter(status=SubscriptionStatus.ACTIVE)
     masters: dict[int, Decimal] = {}
     for sub in subs:
         strategy = await sub.strategy
@@ -102,7 +106,7 @@ async def fees(services: JobServices, start: datetime) -> None:
         share = await charge_profit_share(services.bus, sub, strategy, await subscription_equity(sub, prices),
                                           start.date().isoformat())
         if (charged or share) and sub.status == SubscriptionStatus.ACTIVE:
-            await recalc_k(services, start, only=sub)  # the spec: k follows the balance after a fee
+            await recalc_k(services, start, only=[sub])  # the spec: k follows the balance after a fee
 
 
 async def digest(services: JobServices, start: datetime) -> None:
@@ -115,6 +119,21 @@ async def digest(services: JobServices, start: datetime) -> None:
             equity=equity, start_equity=base,
             return_pct=((equity - base) / base * HUNDRED) if base else Decimal(0),
         ))
+
+
+async def transfers(services: JobServices, start: datetime) -> None:
+    """Store new deposits and withdrawals; k follows them (the spec): a master's move changes every
+    active follower's k, a follower's move that follower's. Paused ones get theirs on resume."""
+    strategies = await Strategy.filter(status__in=WATCHED).select_related("account")
+    subs = await Subscription.filter(status__in=LIVE).select_related("account", "strategy")
+    moved = await sync_transfers(services.gateways, strategies, subs)
+    affected = [sub for sub in subs
+                if sub.strategy_id in moved.strategy_ids or sub.id in moved.subscription_ids]  # type: ignore[attr-defined]
+    active = [sub for sub in affected if sub.status == SubscriptionStatus.ACTIVE]
+    if active:
+        await recalc_k(services, start, only=active)
+    for strategy_id in {sub.strategy_id for sub in affected}:  # type: ignore[attr-defined]
+        services.engine.invalidate(strategy_id)  # the follower book caches the capital fields
 
 
 async def reconcile(services: JobServices, start: datetime) -> None:
@@ -130,5 +149,6 @@ def build_jobs(services: JobServices) -> list[Job]:
         Job("recalc_k", Schedule(DAILY, timedelta(hours=10)), partial(recalc_k, services)),
         Job("digest", Schedule(DAILY, timedelta(hours=18)), partial(digest, services)),
         Job("reconcile", Schedule(timedelta(minutes=5)), partial(reconcile, services)),
+        Job("transfers", Schedule(timedelta(minutes=15)), partial(transfers, services)),
     ]
 

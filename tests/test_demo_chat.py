@@ -91,7 +91,7 @@ def test_no_secret_or_address_is_printed(chat: list[str]) -> None:
 def test_the_cli_prints_the_same_chat_after_the_engine_summary_and_no_chat_skips_it(
         chat: list[str], tmp_path: Path) -> None:
     """Two other processes: the chat is the same as this one's; `--no-chat` ends with the summary table."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO", "LOG_JSON": "false"}
     runs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "demo", *extra], cwd=tmp_path, env=env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for extra in ((), ("--no-chat",))]
     (full, full_err), (short, _) = (run.communicate(timeout=120) for run in runs)

@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 
 from core.db import close_db, init_db, tortoise_config
 from core.db.migrate import APP, MIGRATIONS, migrate
-from core.db.models import CopyOrder, ExchangeAccount, JobRun, MasterEvent
+from core.db.models import CopyOrder, ExchangeAccount, JobRun, MasterEvent, User
 from tests.conftest import PG_PREFIXES, database_url, reset_postgres
 
 VERSIONS = sorted((p.name for p in (MIGRATIONS / APP).glob("[0-9]*_*.py")), key=lambda n: int(n.split("_")[0]))
@@ -147,11 +147,30 @@ async def test_database_at_previous_migration_upgrades_in_place(tmp_path: Path) 
     await apply_migrations(url, tmp_path, VERSIONS[:-1])
     await init_db(url)
     try:
-        await write_rows_of_an_older_release()
+        await insert("users", {"telegram_id": 42, "username": "early", "full_name": "", "language": "en",
+                               "status": "active", "is_trader": False, "created_at": "2025-01-01 00:00:00+00:00"})
     finally:
         await close_db()
 
     assert await migrate(url) == VERSIONS[-1:]
+    await init_db(url)
+    try:
+        assert await User.get(telegram_id=42).values_list("username", flat=True) == "early"
+    finally:
+        await close_db()
+
+
+async def test_rows_of_an_older_release_survive_the_copy_order_rebuild(tmp_path: Path) -> None:
+    """Migration 2 rebuilds copy_orders (a new unique key); everything written at migration 1 survives."""
+    url = await fresh_database(tmp_path, "older")
+    await apply_migrations(url, tmp_path, VERSIONS[:2])
+    await init_db(url)
+    try:
+        await write_rows_of_an_older_release()
+    finally:
+        await close_db()
+
+    assert await migrate(url) == VERSIONS[2:]
 
     await init_db(url)
     try:

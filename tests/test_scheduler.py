@@ -92,7 +92,7 @@ async def test_a_month_with_a_restart(db: str) -> None:
     assert per_job["equity_daily"] == 30
     assert per_job["fees"] == per_job["digest"] == 31
     assert per_job["recalc_k"] == 31  # day 15's 10:00 period began while down and ran at 11:10
-    assert per_job["risk_intraday"] == 30 * 96 - 4  # 10:00 to 10:45 passed entirely while down
+    assert per_job["risk_intraday"] == per_job["transfers"] == 30 * 96 - 4  # 10:00 to 10:45 passed entirely while down
     assert per_job["reconcile"] == 30 * 288 - 14  # one per 5-minute tick, 14 ticks down
     assert await JobRun.filter(finished_at=None).count() == 0
 

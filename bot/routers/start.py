@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.callbacks import DisclaimerCallback, LanguageCallback
+from bot.callbacks import MAX_ROW_ID, DisclaimerCallback, LanguageCallback
 from bot.i18n import LANGUAGES
 from bot.keyboards.common import disclaimer_keyboard, language_keyboard
 from bot.menu_registry import MainMenu
@@ -29,9 +29,10 @@ STRATEGY_LINK = re.compile(r"s_(\d{1,10})")
 
 
 def strategy_from_payload(payload: str | None) -> int | None:
-    """The strategy id of a `s_<id>` deep-link payload; None for anything else."""
+    """The strategy id of a `s_<id>` deep-link payload; None for anything else (an id no row can have too)."""
     match = STRATEGY_LINK.fullmatch(payload or "")
-    return int(match.group(1)) if match else None
+    strategy_id = int(match.group(1)) if match else 0
+    return strategy_id if 0 < strategy_id <= MAX_ROW_ID else None
 
 
 def disclaimer_text() -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from core.analytics.report import StrategyReport, performance_report
 from core.analytics.returns import EquityPoint
 from core.analytics.trades import ClosedTrade
-from core.db.models import EquitySnapshot, MasterEvent, Position, Strategy, Subscription
+from core.db.models import AccountTransfer, EquitySnapshot, MasterEvent, Position, Strategy, Subscription
 from core.money import ZERO
 
 
@@ -51,8 +51,18 @@ async def strategy_report(strategy: Strategy, now: datetime) -> StrategyReport:
     return performance_report(daily_points(snaps), round_trips(fills), now)
 
 
+async def net_transfers(subscription: Subscription) -> Decimal:
+    """Deposits less withdrawals that changed the subscription's capital (core/transfers.py)."""
+    total = ZERO
+    for kind, value in await AccountTransfer.filter(subscription_id=subscription.id).values_list("kind", "value"):
+        total += Decimal(value) if kind == "deposit" else -Decimal(value)
+    return total
+
+
 async def subscription_report(subscription: Subscription, now: datetime) -> StrategyReport:
     snaps = await EquitySnapshot.filter(subscription_id=subscription.id, period="daily")
     closed = await Position.filter(subscription_id=subscription.id, closed_at__not_isnull=True)
     trades = [ClosedTrade(p.opened_at, p.closed_at, Decimal(p.realized_pnl) - Decimal(p.fees)) for p in closed]  # type: ignore[arg-type]
-    return performance_report(daily_points(snaps), trades, now, opening_equity=Decimal(subscription.start_equity))
+    # start_equity moves with each transfer; the first day starts from what the subscription began with
+    opening = Decimal(subscription.start_equity) - await net_transfers(subscription)
+    return performance_report(daily_points(snaps), trades, now, opening_equity=opening)

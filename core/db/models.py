@@ -312,6 +312,46 @@ class LedgerEntry(Model):
         unique_together = (("subscription", "kind", "period_key"),)
 
 
+class AccountTransfer(Model):
+    """A completed deposit or withdrawal on an account, stored once per exchange id (core/transfers.py).
+
+    `value` is what the account's equity moved by, in the owning strategy's quote currency at the
+    price when it was found. `subscription` is the live subscription whose capital it changed (the
+    account's follower at that moment), null for a master account or a move that predates it."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[ExchangeAccount] = fields.ForeignKeyField(
+        "models.ExchangeAccount", related_name="transfers"
+    )
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
+        "models.Subscription", related_name="transfers", null=True
+    )
+    exchange_transfer_id = fields.CharField(max_length=128)
+    kind = fields.CharField(max_length=16)  # deposit, withdrawal
+    currency = fields.CharField(max_length=16)
+    amount = money()  # in `currency`; a withdrawal includes its fee
+    value = money()
+    occurred_at = fields.DatetimeField()
+    detected_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account_transfers"
+        unique_together = (("account", "kind", "exchange_transfer_id"),)
+
+
+class TransferCursor(Model):
+    """Where the next transfer sync of an account starts reading (ms since epoch)."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.OneToOneRelation[ExchangeAccount] = fields.OneToOneField(
+        "models.ExchangeAccount", related_name="transfer_cursor"
+    )
+    since_ms = fields.BigIntField()
+
+    class Meta:
+        table = "transfer_cursors"
+
+
 class AuditLog(Model):
     id = fields.IntField(primary_key=True)
     actor_telegram_id = fields.BigIntField(null=True)

@@ -3,11 +3,15 @@
 Signed endpoints check keys and signatures like Binance (`binance_common`). Orders pass
 PRICE_FILTER, LOT_SIZE and NOTIONAL like on the exchange; market orders fill at the current price
 (`set_price`), limit orders rest with their balance locked and fill when `set_price` crosses them.
+Deposits and withdrawals (`deposit`, `withdraw`: test helpers that move the balance) are listed by
+the sapi capital history endpoints in Binance's shapes and status codes.
 Every amount is Decimal.
 """
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,6 +31,9 @@ from core.emulator.keys import EmulatedKey, KeyRegistry
 from core.money import ZERO
 
 FEE_RATE = Decimal("0.001")
+DEPOSIT_SUCCESS = 1  # capital/deposit/hisrec status (0 pending, 6 credited but cannot withdraw)
+WITHDRAW_COMPLETED = 6  # capital/withdraw/history status (0 email sent … 4 processing, 5 failure)
+HISTORY_WINDOW_MS = 90 * 86_400_000
 DEFAULT_SYMBOLS = (
     (SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.00001"), Decimal("0.00001"), Decimal("5")), Decimal("60000")),
     (SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.0001"), Decimal("0.0001"), Decimal("5")), Decimal("3000")),
@@ -53,6 +60,20 @@ class SpotOrder:
     fills: list[dict] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """One change of an order, what Binance reports as an `executionReport` on the user data stream."""
+
+    order: SpotOrder  # the live order: read it inside the observer call, it changes afterwards
+    execution: str  # NEW, TRADE or CANCELED
+    time: int
+    trade: dict | None = None  # the trade row (myTrades fields) of a TRADE
+    request_client_id: str | None = None  # the cancel request's client order id
+
+
+OrderObserver = Callable[[OrderUpdate], None]
+
+
 @dataclass(slots=True)
 class SpotAccount:
     free: dict[str, Decimal]
@@ -60,6 +81,13 @@ class SpotAccount:
     orders: dict[int, SpotOrder] = field(default_factory=dict)
     by_client_id: dict[str, SpotOrder] = field(default_factory=dict)
     trades: list[dict] = field(default_factory=list)
+    observers: list[OrderObserver] = field(default_factory=list)  # user data streams (binance_ws)
+    deposits: list[dict] = field(default_factory=list)  # capital/deposit/hisrec rows, oldest first
+    withdrawals: list[dict] = field(default_factory=list)  # capital/withdraw/history rows, oldest first
+
+    def notify(self, update: OrderUpdate) -> None:
+        for observer in list(self.observers):
+            observer(update)
 
 
 class BinanceSpot(BinanceVenue):
@@ -72,6 +100,7 @@ class BinanceSpot(BinanceVenue):
         self._resting: dict[str, dict[int, tuple[SpotAccount, SpotOrder]]] = {s: {} for s in self.symbols}
         self._order_ids = itertools.count(1)
         self._trade_ids = itertools.count(1)
+        self._transfer_ids = itertools.count(1)
 
     # --- state helpers used by the server and tests ---------------------------------------------
     def open_account(self, account_id: str, balances: dict[str, Decimal]) -> SpotAccount:
@@ -93,6 +122,44 @@ class BinanceSpot(BinanceVenue):
             del resting[order.order_id]
             self._fill(account, order, order.price, maker=True)
 
+    def deposit(self, account_id: str, asset: str, amount: Decimal, *, pending: bool = False) -> str:
+        """Record a deposit (status 1, success) and credit the spot balance; a pending one (status 0)
+        credits nothing until `credit_deposit`. Returns the deposit id."""
+        account = self.open_account(account_id, {})
+        number = next(self._transfer_ids)
+        now = now_ms()
+        account.deposits.append({
+            "id": str(700_000_000_000 + number), "amount": _plain(amount), "coin": asset, "network": "TRX", "status": 0,
+            "address": "TXemulatedDepositAddress", "addressTag": "", "txId": f"Internal transfer {51_000_000_000 + number}",
+            "insertTime": now, "completeTime": None, "transferType": 1, "confirmTimes": "1/1", "unlockConfirm": 0,
+            "walletType": 0,
+        })
+        if not pending:
+            self.credit_deposit(account_id, account.deposits[-1]["id"])
+        return account.deposits[-1]["id"]
+
+    def credit_deposit(self, account_id: str, deposit_id: str) -> None:
+        """A pending deposit reaches its confirmations: status 1 and the balance credited."""
+        account = self.open_account(account_id, {})
+        row = next(d for d in account.deposits if d["id"] == deposit_id and d["status"] == 0)
+        row["status"], row["completeTime"] = DEPOSIT_SUCCESS, now_ms()
+        account.free[row["coin"]] = account.free.get(row["coin"], ZERO) + Decimal(row["amount"])
+
+    def withdraw(self, account_id: str, asset: str, amount: Decimal, *, fee: Decimal = ZERO) -> str:
+        """A completed withdrawal (status 6): `amount` is sent, `fee` is charged on top. Returns its id."""
+        account = self.open_account(account_id, {})
+        if account.free.get(asset, ZERO) < amount + fee:
+            raise ValueError(f"cannot withdraw {amount + fee} {asset}: {account.free.get(asset, ZERO)} free")
+        account.free[asset] -= amount + fee
+        now = now_ms() // 1000 * 1000  # applyTime has whole seconds
+        account.withdrawals.append({
+            "id": f"{next(self._transfer_ids):032x}", "amount": _plain(amount), "transactionFee": _plain(fee), "coin": asset,
+            "status": WITHDRAW_COMPLETED, "address": "TXemulatedWithdrawAddress", "txId": f"{now:064x}",
+            "applyTime": _utc_text(now), "network": "TRX", "transferType": 0, "info": "", "confirmNo": 1, "walletType": 0,
+            "txKey": "", "completeTime": _utc_text(now), "_time": now,
+        })
+        return account.withdrawals[-1]["id"]
+
     # --- routes ---------------------------------------------------------------------------------
     def routes(self, prefix: str) -> list[web.RouteDef]:
         p = prefix
@@ -109,6 +176,8 @@ class BinanceSpot(BinanceVenue):
             web.get(f"{p}/api/v3/openOrders", self._private("read", self.open_orders)),
             web.get(f"{p}/api/v3/myTrades", self._private("read", self.my_trades)),
             web.get(f"{p}/sapi/v1/account/apiRestrictions", self._private(None, self.api_restrictions)),
+            web.get(f"{p}/sapi/v1/capital/deposit/hisrec", self._private("read", self.deposit_history)),
+            web.get(f"{p}/sapi/v1/capital/withdraw/history", self._private("read", self.withdraw_history)),
         ]
 
     def _account(self, key: EmulatedKey) -> SpotAccount:
@@ -189,6 +258,29 @@ class BinanceSpot(BinanceVenue):
             "enablePortfolioMarginTrading": False,
         }
 
+    def deposit_history(self, key: EmulatedKey, params: dict[str, str]) -> list[dict]:
+        return self._history(self._account(key).deposits, params, lambda row: row["insertTime"])
+
+    def withdraw_history(self, key: EmulatedKey, params: dict[str, str]) -> list[dict]:
+        rows = self._history(self._account(key).withdrawals, params, lambda row: row["_time"])
+        return [{name: value for name, value in row.items() if not name.startswith("_")} for row in rows]
+
+    @staticmethod
+    def _history(rows: list[dict], params: dict[str, str], time_of: Callable[[dict], int]) -> list[dict]:
+        """Binance's filters: coin, status, a startTime..endTime window of at most 90 days (the last 90
+        days by default), offset and limit (1000 at most), newest first."""
+        end = int(params.get("endTime") or now_ms())
+        start = int(params.get("startTime") or end - HISTORY_WINDOW_MS)
+        if end - start > HISTORY_WINDOW_MS:
+            raise BinanceError(400, -1127, "More than 90 days between startTime and endTime.")
+        limit = min(int(params.get("limit") or 1000), 1000)
+        offset = int(params.get("offset") or 0)
+        coin, status = params.get("coin"), params.get("status")
+        chosen = [row for row in rows if start <= time_of(row) <= end and coin in (None, row["coin"])
+                  and status in (None, str(row["status"]))]
+        chosen.sort(key=time_of, reverse=True)
+        return chosen[offset:offset + limit]
+
     def new_order(self, key: EmulatedKey, params: dict[str, str]) -> dict:
         spec = self._symbol(params)
         acc = self._account(key)
@@ -229,6 +321,7 @@ class BinanceSpot(BinanceVenue):
         order = SpotOrder(next(self._order_ids), client_id, spec.id, side, order_type, qty, price, now, tif, update_time=now)
         acc.orders[order.order_id] = order
         acc.by_client_id[client_id] = order
+        acc.notify(OrderUpdate(order, "NEW", now))
         if marketable:
             self._fill(acc, order, market_price, maker=False)
         else:
@@ -264,11 +357,13 @@ class BinanceSpot(BinanceVenue):
         order.status = "FILLED"
         order.update_time = now
         order.fills.append({"price": dec_str(price), "qty": dec_str(qty), "commission": dec_str(fee), "commissionAsset": got_asset, "tradeId": trade_id})
-        acc.trades.append({
+        trade = {
             "symbol": order.symbol, "id": trade_id, "orderId": order.order_id, "orderListId": -1, "price": dec_str(price),
             "qty": dec_str(qty), "quoteQty": dec_str(cost), "commission": dec_str(fee), "commissionAsset": got_asset, "time": now,
             "isBuyer": order.side == "BUY", "isMaker": maker, "isBestMatch": True,
-        })
+        }
+        acc.trades.append(trade)
+        acc.notify(OrderUpdate(order, "TRADE", now, trade))
 
     def get_order(self, key: EmulatedKey, params: dict[str, str]) -> dict:
         self._symbol(params)
@@ -291,9 +386,11 @@ class BinanceSpot(BinanceVenue):
         order.status = "CANCELED"
         order.update_time = now_ms()
         self._resting[order.symbol].pop(order.order_id, None)
+        cancel_id = params.get("newClientOrderId") or f"cancel-{order.order_id}"
+        acc.notify(OrderUpdate(order, "CANCELED", order.update_time, request_client_id=cancel_id))
         response = self._order_json(order)
         response["origClientOrderId"] = order.client_order_id
-        response["clientOrderId"] = params.get("newClientOrderId") or f"cancel-{order.order_id}"
+        response["clientOrderId"] = cancel_id
         response["transactTime"] = order.update_time
         return response
 
@@ -339,3 +436,13 @@ class BinanceSpot(BinanceVenue):
             "origQuoteOrderQty": "0.00000000",
             "selfTradePreventionMode": "EXPIRE_MAKER",
         }
+
+
+def _plain(value: Decimal) -> str:
+    """Binance's transfer amounts are plain decimals ("4500", "0.01844487")."""
+    return f"{value.normalize():f}"
+
+
+def _utc_text(ms: int) -> str:
+    """Binance's withdrawal times: "2021-04-15 12:09:16", UTC."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000))

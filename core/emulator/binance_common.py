@@ -122,14 +122,19 @@ async def authenticate(keys: KeyRegistry, request: web.Request, permission: Perm
     params = dict(parse_qsl(query))
     if body:
         params.update(parse_qsl(body))
-    timestamp = int(params.get("timestamp", "0"))
-    window = int(params.get("recvWindow", RECV_WINDOW_MS))
+    check_window_and_permission(key, params, permission)
+    return key, params
+
+
+def check_window_and_permission(key: EmulatedKey, params: Mapping[str, object], permission: Permission | None) -> None:
+    """After the signature: the request's timestamp within recvWindow, and the key allowed to do it."""
+    timestamp = int(str(params.get("timestamp", "0")))
+    window = int(str(params.get("recvWindow", RECV_WINDOW_MS)))
     now = now_ms()
     if timestamp > now + 1000 or now - timestamp > window:
         raise BinanceError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
     if (permission == "read" and not key.read) or (permission == "trade" and not key.trade):
         raise BinanceError(401, -2015, "Invalid API-key, IP, or permissions for action.")
-    return key, params
 
 
 class BinanceVenue:

@@ -14,6 +14,7 @@ from aiohttp import web
 from core.emulator import permissions
 from core.emulator.binance import BinanceSpot, SpotAccount, SpotOrder
 from core.emulator.binance_futures import BinanceFutures, FuturesAccount, FuturesPosition
+from core.emulator.binance_ws import BinanceUserStream
 from core.emulator.faults import Faults, Handler
 from core.emulator.keys import EmulatedKey, KeyRegistry
 
@@ -26,10 +27,12 @@ class ExchangeEmulator:
         self.faults = Faults()
         self.binance = BinanceSpot(self.keys)
         self.binance_futures = BinanceFutures(self.keys, self.binance.prices)
+        self.binance_ws = BinanceUserStream(self.keys, self.binance)  # spot user data stream (ccxt.pro)
         self.requests: Counter[tuple[str, str, str]] = Counter()  # (exchange, method, path) -> count
         self.app = web.Application(middlewares=[self._observe])
         self.app.add_routes(self.binance.routes("/binance"))
         self.app.add_routes(self.binance_futures.routes("/binance"))
+        self.app.add_routes(self.binance_ws.routes("/binance"))
         permissions.register(self.app, self.keys)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -43,6 +46,7 @@ class ExchangeEmulator:
 
     async def stop(self) -> None:
         self.faults.release()
+        await self.binance_ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -62,6 +66,10 @@ class ExchangeEmulator:
 
     def request_count(self, exchange: str, path: str, method: str = "GET") -> int:
         return self.requests[(exchange, method.upper(), path)]
+
+    async def drop_ws(self, api_key: str) -> int:
+        """Close the key's Binance user data stream sockets (a network cut); how many were open."""
+        return await self.binance_ws.drop(api_key)
 
     # --- accounts -------------------------------------------------------------------------------
     def add_key(
@@ -108,6 +116,24 @@ class ExchangeEmulator:
         if key is None:
             raise KeyError(f"no {exchange} key {api_key[:4]}…")
         return self.binance.open_account(key.account_id, {})
+
+    def deposit(self, api_key: str, asset: str, amount: Decimal, *, pending: bool = False) -> str:
+        """A Binance spot deposit on the key's account (credited unless `pending`); its deposit id."""
+        return self.binance.deposit(self._binance_account_id(api_key), asset, amount, pending=pending)
+
+    def credit_deposit(self, api_key: str, deposit_id: str) -> None:
+        """Complete a pending deposit: status 1 and the balance credited."""
+        self.binance.credit_deposit(self._binance_account_id(api_key), deposit_id)
+
+    def withdraw(self, api_key: str, asset: str, amount: Decimal, *, fee: Decimal = Decimal(0)) -> str:
+        """A completed Binance spot withdrawal of `amount` plus `fee` from the key's account; its id."""
+        return self.binance.withdraw(self._binance_account_id(api_key), asset, amount, fee=fee)
+
+    def _binance_account_id(self, api_key: str) -> str:
+        key = self.keys.get("binance", api_key)
+        if key is None:
+            raise KeyError(f"no binance key {api_key[:4]}…")
+        return key.account_id
 
     def orders(self, api_key: str, exchange: str = "binance") -> list[SpotOrder]:
         """Every order the account holds (open, filled, cancelled), oldest first."""

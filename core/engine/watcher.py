@@ -2,11 +2,13 @@
 idempotent `MasterEvent`s and handing each new one to the engine.
 
 Sources, best first:
-- a push source: the paper venue's own fill queue, or (behind `WatcherConfig.websocket`) a gateway
-  that implements `TradeStream` the way ccxt.pro's `watch_my_trades` works;
+- a push source: the paper venue's own fill queue, or a gateway whose trades stream over a
+  websocket (ccxt.pro's `watch_my_trades`; `WatcherConfig.websocket`, on by default);
 - REST, always: open orders, then `fetch_my_trades(symbol, since=cursor − overlap)` per symbol.
-  It runs on every (re)start, so a dropped socket or a restart loses nothing, and at a fixed
-  interval: alone when there is no push source, as a reconciliation and the order diff otherwise.
+  It runs on every (re)start and right after every (re)subscription of the stream, which returns
+  only once the exchange confirmed it, so a dropped socket or a restart loses nothing; and at a
+  fixed interval: alone when there is no push source (or the stream keeps failing), as a
+  reconciliation and the order diff otherwise.
 
 Per event: stamp `detected_at`, store the row (the (strategy, exchange_event_id) unique constraint
 makes a redelivery a no-op), update the in-memory state, then `await on_event(event)`. One task per
@@ -51,17 +53,35 @@ OnEvent = Callable[[MasterEvent], Awaitable[object]]
 class WatcherConfig:
     symbols: tuple[str, ...] = ()  # polled for trades from the start; others join when seen
     poll_interval: float = 2.0  # seconds between REST polls without a push source
-    push_poll_interval: float = 1.0  # with a push source: order diff and REST reconciliation
-    # (free on paper; raise it for a ccxt.pro stream, each round costs REST weight per symbol)
+    push_poll_interval: float = 1.0  # paper push: order diff and reconciliation (free on paper)
+    stream_poll_interval: float = 30.0  # exchange websocket: REST reconciliation and order diff
+    # (each round costs REST weight per symbol, on the limit all accounts behind our IP share)
     overlap_ms: int = 5_000  # each trade fetch starts this far before the newest trade seen
-    websocket: bool = False  # use the gateway's TradeStream when it has one (ccxt.pro)
+    websocket: bool = True  # stream trades where the gateway can (ccxt.pro); REST polling otherwise
+    stream_attempts: int = 3  # failed (re)subscriptions in a row before polling REST alone
+    stream_retry_after: float = 300.0  # seconds of REST polling alone before the stream is tried again
 
 
 @runtime_checkable
 class TradeStream(Protocol):
-    """Trades pushed by the exchange; each call waits for the next batch, like ccxt.pro's."""
+    """Trades pushed by the exchange; each `watch_my_trades` call waits for the next batch, like ccxt.pro's."""
 
-    async def watch_my_trades(self) -> list[Trade]: ...
+    async def subscribe_my_trades(self) -> None:
+        """(Re)open the stream; return only once the exchange confirmed it (the REST reconciliation
+        that follows must not leave a gap), or raise an ExchangeError."""
+
+    async def watch_my_trades(self) -> list[Trade]:
+        """The next batch; an ExchangeError once the connection broke (then subscribe again)."""
+
+
+@runtime_checkable
+class StreamingGateway(TradeStream, Protocol):
+    """A gateway that may stream its account's trades (CcxtGateway: ccxt.pro, where supported)."""
+
+    @property
+    def streams_trades(self) -> bool: ...
+
+    async def close_trade_stream(self) -> None: ...
 
 
 class PaperTradeStream:
@@ -69,6 +89,9 @@ class PaperTradeStream:
 
     def __init__(self, queue: asyncio.Queue[Fill]) -> None:
         self.queue = queue
+
+    async def subscribe_my_trades(self) -> None:
+        """Subscribed for as long as the queue is (`open_stream`): nothing to reopen in-process."""
 
     async def watch_my_trades(self) -> list[Trade]:
         fills = [await self.queue.get()]
@@ -87,11 +110,14 @@ async def open_stream(gateway: Gateway, config: WatcherConfig) -> AsyncIterator[
         finally:
             gateway.venue.unsubscribe(gateway.account_id, queue)
         return
-    if config.websocket and isinstance(gateway, TradeStream):
-        yield gateway
+    if config.websocket and isinstance(gateway, StreamingGateway) and gateway.streams_trades:
+        try:
+            yield gateway
+        finally:
+            await gateway.close_trade_stream()  # the watcher is done: no socket left open for it
         return
     if config.websocket:
-        log.warning("%s gateway has no trade stream; polling REST", gateway.exchange)
+        log.info("%s gateway streams no trades; polling REST", gateway.exchange)
     yield None
 
 
@@ -149,31 +175,68 @@ class MasterWatcher:
         async with open_stream(self.gateway, self.config) as stream:
             if stream is None:
                 await self._run_polling()
+            elif isinstance(stream, PaperTradeStream):
+                await self._run_push(stream, self.config.push_poll_interval)
             else:
-                await self._run_push(stream)
+                await self._run_push(stream, self.config.stream_poll_interval)
 
-    async def _run_polling(self) -> None:
-        while True:
+    async def _run_polling(self, duration: float | None = None) -> None:
+        """Poll REST until cancelled, or for `duration` seconds."""
+        loop = asyncio.get_running_loop()
+        until = None if duration is None else loop.time() + duration
+        while until is None or loop.time() < until:
             await self.poll_once()
             await asyncio.sleep(self.config.poll_interval)
 
-    async def _run_push(self, stream: TradeStream) -> None:
+    async def _run_push(self, stream: TradeStream, interval: float) -> None:
+        """Subscribe, reconcile through REST, then take pushed trades (REST again every `interval`);
+        after a drop, the same again. A stream that keeps failing (`stream_attempts` times without
+        delivering) leaves REST polling alone for `stream_retry_after` seconds before the next try."""
+        failures = 0
+        while True:
+            try:
+                await stream.subscribe_my_trades()
+            except ExchangeError as exc:
+                failures += 1
+                log.warning("trade stream of %s failed (%s), %d in a row", self.gateway.exchange, exc.code, failures)
+            else:
+                failures = 0 if await self._consume(stream, interval) else failures + 1
+            if not failures:
+                continue  # it worked, then dropped: resubscribe at once
+            if failures < self.config.stream_attempts:
+                await self.poll_once()  # nothing waits for the stream to come back
+                await asyncio.sleep(self.config.poll_interval)
+            else:
+                log.warning("trade stream of %s keeps failing; polling REST for %.0fs",
+                            self.gateway.exchange, self.config.stream_retry_after)
+                await self._run_polling(self.config.stream_retry_after)
+                failures = 0
+
+    async def _consume(self, stream: TradeStream, interval: float) -> bool:
+        """Reconcile, then handle pushed batches until the stream breaks; True when it worked for a
+        while (a batch, or a full `interval`). A REST error is raised: it ends the run as ever."""
+        await self.poll_once()  # what happened before the subscription was confirmed
         loop = asyncio.get_running_loop()
-        pending: asyncio.Future[list[Trade]] | None = None
+        worked = False
+        pending = asyncio.ensure_future(stream.watch_my_trades())
         try:
             while True:
-                await self.poll_once()
-                deadline = loop.time() + self.config.push_poll_interval
+                deadline = loop.time() + interval
                 while (timeout := deadline - loop.time()) > 0:
-                    if pending is None:
-                        pending = asyncio.ensure_future(stream.watch_my_trades())
                     done, _ = await asyncio.wait({pending}, timeout=timeout)
                     if pending in done:
-                        trades, pending = pending.result(), None
+                        try:
+                            trades = pending.result()
+                        except ExchangeError as exc:
+                            log.warning("trade stream of %s dropped (%s); resubscribing", self.gateway.exchange, exc.code)
+                            return worked
+                        pending = asyncio.ensure_future(stream.watch_my_trades())
+                        worked = True
                         await self.handle_trades(trades, utcnow())
+                await self.poll_once()
+                worked = True
         finally:
-            if pending is not None:
-                pending.cancel()
+            pending.cancel()
 
     async def poll_once(self) -> None:
         """One REST round: open orders first, then the trades since each cursor, then the order diff.

@@ -18,6 +18,7 @@ Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit"]
 OrderStatus = Literal["open", "closed", "canceled", "rejected", "expired"]
 MarginMode = Literal["cross", "isolated"]
+TransferKind = Literal["deposit", "withdrawal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,20 @@ class Position:
 
 
 @dataclass(frozen=True, slots=True)
+class Transfer:
+    """Money that entered (deposit) or left (withdrawal) the account, once it completed.
+
+    `amount` is what the account's balance moved by: a withdrawal includes its network fee when the
+    fee is charged in the same currency. `id` is the exchange's, unique per kind on the account."""
+
+    id: str
+    kind: TransferKind
+    currency: str
+    amount: Decimal
+    timestamp: int  # ms since epoch: completion time when the exchange reports it, else request time
+
+
+@dataclass(frozen=True, slots=True)
 class KeyPermissions:
     read: bool
     trade: bool
@@ -162,6 +177,10 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     async def fetch_my_trades(self, symbol: str, since: int | None = None) -> list[Trade]: ...
+
+    @abc.abstractmethod
+    async def fetch_transfers(self, since: int) -> list[Transfer]:
+        """Completed deposits and withdrawals from `since` (ms) on; pending and failed ones are left out."""
 
     async def set_leverage(self, symbol: str, leverage: int) -> None:
         """Leverage of a perpetual's position; a venue without derivatives refuses it."""

@@ -9,12 +9,13 @@ every number leaves as Decimal.
 from __future__ import annotations
 
 import asyncio
+import calendar
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import ccxt.async_support as ccxt
@@ -33,12 +34,16 @@ from core.exchange.base import (
     OrderRequest,
     Position,
     Trade,
+    Transfer,
     require_market,
 )
 from core.exchange.errors_map import translate
 from core.exchange.markets import MarketCache
 from core.exchange.urls import override_api_urls
 from core.money import ZERO, to_decimal
+
+if TYPE_CHECKING:
+    from core.exchange.pro_stream import ProTradeStream
 
 SUPPORTED = ("binance", "okx", "bybit", "bitget")
 MarketType = str  # "spot" or "swap"
@@ -129,11 +134,14 @@ class CcxtGateway(Gateway):
             raise ExchangeError(f"unsupported exchange {exchange}", exchange=exchange)
         self.exchange = exchange
         self.market_type = market_type
+        self._credentials = credentials
+        self._options = options
         self._secrets = (credentials.secret, credentials.passphrase)
         self._shared = shared
         self._markets_key = (exchange, market_type, options.testnet, options.base_url)
         self.client = self._build_client(exchange, credentials, options, shared, market_type, timeout_ms)
         self._markets = shared.markets.attach_loaded(self._markets_key, self.client)
+        self._stream: ProTradeStream | None = None  # ccxt.pro, built when the account is watched as a master
 
     @staticmethod
     def _build_client(
@@ -289,6 +297,18 @@ class CcxtGateway(Gateway):
         await self.load_markets()
         return [to_trade(raw) for raw in await self._call("fetch_my_trades", symbol, since)]
 
+    async def fetch_transfers(self, since: int) -> list[Transfer]:
+        """Completed deposits and withdrawals. On Binance these are one signed call each
+        (sapi capital/deposit/hisrec and capital/withdraw/history, up to 90 days from `since`)."""
+        await self.load_markets()
+        found: list[Transfer] = []
+        for method in ("fetch_deposits", "fetch_withdrawals"):
+            for raw in await self._call(method, None, since):
+                transfer = to_transfer(raw)
+                if transfer is not None and transfer.timestamp >= since:
+                    found.append(transfer)
+        return found
+
     async def set_leverage(self, symbol: str, leverage: int) -> None:
         await self.load_markets()
         await self._call("set_leverage", leverage, symbol)
@@ -299,8 +319,43 @@ class CcxtGateway(Gateway):
         self.client.options.setdefault("setMarginMode", {})["throwMarginModeAlreadySet"] = False
         await self._call("set_margin_mode", mode, symbol)
 
+    # --- push: the watcher's TradeStream (core/engine/watcher.py) ------------------------------------
+    @property
+    def streams_trades(self) -> bool:
+        """Whether this account's trades can be pushed (ccxt.pro; see core/exchange/pro_stream.py)."""
+        from core.exchange.pro_stream import STREAMING
+
+        return (self.exchange, self.market_type) in STREAMING
+
+    async def subscribe_my_trades(self) -> None:
+        """(Re)open the websocket of this account's trades; returns once the exchange confirmed it."""
+        if self._stream is None:
+            from core.exchange.pro_stream import ProTradeStream, pro_class  # ccxt.pro: masters only
+
+            client = self._build_client(self.exchange, self._credentials, self._options, self._shared,
+                                        self.market_type, None, pro_class(self.exchange))
+            try:
+                await self._shared.markets.attach(self._markets_key, client)
+            except ccxt.BaseError as exc:
+                await client.close()
+                raise translate(exc, self.exchange, secrets=self._secrets) from None
+            self._stream = ProTradeStream(client, lambda exc: translate(exc, self.exchange, secrets=self._secrets))
+        await self._stream.subscribe()
+
+    async def watch_my_trades(self) -> list[Trade]:
+        """The next trades pushed after `subscribe_my_trades`; ExchangeUnavailable once the socket dropped."""
+        if self._stream is None:
+            raise ExchangeError("subscribe_my_trades() first", exchange=self.exchange)
+        return await self._stream.next()
+
+    async def close_trade_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.close()
+
     async def close(self) -> None:
         """Release the instance; the shared session stays open for the others."""
+        await self.close_trade_stream()
         await self.client.close()
 
 
@@ -372,3 +427,34 @@ def to_trade(raw: dict) -> Trade:
         fee_currency=fee_currency,
         timestamp=int(raw.get("timestamp") or 0),
     )
+
+
+def to_transfer(raw: dict) -> Transfer | None:
+    """A completed ccxt transaction as a Transfer; None while pending, or when failed or cancelled."""
+    amount = to_decimal(raw.get("amount"))
+    timestamp = _completed_at(raw) or raw.get("timestamp")
+    ident = raw.get("id") or raw.get("txid")
+    if amount is None or timestamp is None or not ident or raw.get("status") != "ok" or raw.get("type") not in ("deposit", "withdrawal"):
+        return None
+    fee = raw.get("fee") or {}
+    if raw["type"] == "withdrawal" and fee.get("currency") == raw.get("currency"):
+        amount += to_decimal(fee.get("cost")) or ZERO  # the fee left the account too
+    return Transfer(id=str(ident), kind=raw["type"], currency=raw["currency"],
+                    amount=amount, timestamp=int(timestamp))
+
+
+def _completed_at(raw: dict) -> int | None:
+    """When the move completed: ccxt's `updated`, else Binance's `completeTime` that ccxt leaves in
+    `info` (ms on deposits, UTC text on withdrawals). A deposit is listed at its insert time but only
+    counts in the balance once confirmed, and the daily snapshots need the latter."""
+    if raw.get("updated"):
+        return int(raw["updated"])
+    done = (raw.get("info") or {}).get("completeTime")
+    if isinstance(done, int) or (isinstance(done, str) and done.isdigit()):
+        return int(done)
+    if isinstance(done, str) and done:
+        try:
+            return calendar.timegm(time.strptime(done, "%Y-%m-%d %H:%M:%S")) * 1000
+        except ValueError:
+            return None
+    return None

@@ -5,6 +5,7 @@ markets it lists (amount step, price step, 5 USDT minimum notional) and takes pr
 (`core.exchange.feeds`): market orders fill at the feed price with a fee and adverse slippage, limit
 orders rest with their funds locked and fill at their limit price when the feed crosses it. A resting
 order can be amended in place (`amend_order`: new price and/or amount, same order id), as Binance allows.
+Money moves in and out with `deposit` / `withdraw` (a demo user's top-up), listed by `fetch_transfers`.
 
 Client order ids are idempotent, which the engine's exactly-once relies on: a second create with a
 client id the account already used returns the existing order as it stands now (nothing is placed);
@@ -12,13 +13,16 @@ reusing the id for a different order raises InvalidOrder. An order refused for a
 leaves no trace, so `fetch_order_by_client_id` answers None for it, as Binance does.
 
 The venue has no randomness of its own: ids are counters and times come from the feed, so with a
-replay or a seeded synthetic feed two runs give identical fills. Only spot markets are simulated:
+replay or a seeded synthetic feed two runs give identical fills. Transfers are the exception: a
+top-up is the user's act, not a market event, so it is stamped with the wall clock (or `at_ms`), the
+clock that the daily snapshots and the transfer sync's cursor run on. Only spot markets are simulated:
 `fetch_positions` is empty. Fills are pushed to subscribers (one asyncio.Queue each) as they happen.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import replace
 from decimal import Decimal
 
@@ -33,6 +37,8 @@ from core.exchange.base import (
     Position,
     Side,
     Trade,
+    Transfer,
+    TransferKind,
     require_market,
 )
 from core.exchange.feeds import PriceFeed, Tick
@@ -81,6 +87,7 @@ class PaperExchange:
         self._resting: dict[str, dict[str, str]] = {symbol: {} for symbol in self.markets}  # order id → account
         self._order_ids = itertools.count(1)
         self._trade_ids = itertools.count(1)
+        self._transfer_ids = itertools.count(1)
         feed.listen(self._on_tick)
 
     # --- accounts -------------------------------------------------------------------------------
@@ -100,6 +107,22 @@ class PaperExchange:
             return self._accounts[account_id]
         except KeyError:
             raise ValueError(f"no paper account {account_id!r}") from None
+
+    def deposit(self, account_id: str, currency: str, amount: Decimal, *, at_ms: int | None = None) -> Transfer:
+        """Credit the account (a demo top-up) and list it among its transfers."""
+        return self._move(account_id, "deposit", currency, amount, at_ms)
+
+    def withdraw(self, account_id: str, currency: str, amount: Decimal, *, at_ms: int | None = None) -> Transfer:
+        """Debit the free balance (InsufficientFunds when it falls short) and list it among the transfers."""
+        return self._move(account_id, "withdrawal", currency, amount, at_ms)
+
+    def _move(self, account_id: str, kind: TransferKind, currency: str, amount: Decimal, at_ms: int | None) -> Transfer:
+        if amount <= 0:
+            raise ValueError(f"a {kind} needs a positive amount, not {amount}")
+        timestamp = time.time_ns() // 1_000_000 if at_ms is None else at_ms
+        transfer = Transfer(str(next(self._transfer_ids)), kind, currency, amount, timestamp)
+        self.account(account_id).move(transfer)
+        return transfer
 
     def subscribe(self, account_id: str) -> asyncio.Queue[Fill]:
         """A queue that receives every fill of the account from now on (unbounded: the venue never waits)."""
@@ -310,6 +333,9 @@ class PaperGateway(Gateway):
     async def fetch_my_trades(self, symbol: str, since: int | None = None) -> list[Trade]:
         trades = self.venue.account(self.account_id).trades
         return [t for t in trades if t.symbol == symbol and (since is None or t.timestamp >= since)]
+
+    async def fetch_transfers(self, since: int) -> list[Transfer]:
+        return [t for t in self.venue.account(self.account_id).transfers if t.timestamp >= since]
 
     async def inspect_key(self) -> KeyPermissions:
         return KeyPermissions(read=True, trade=True, withdraw=False)

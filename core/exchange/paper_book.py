@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.errors import InsufficientFunds
-from core.exchange.base import Balance, MarketRules, Order, Side, Trade
+from core.exchange.base import Balance, MarketRules, Order, Side, Trade, Transfer
 from core.money import ZERO, ceil_to_step, floor_to_step
 
 BPS = Decimal(10_000)
@@ -53,6 +53,7 @@ class PaperAccount:
         self.order_by_client_id: dict[str, str] = {}
         self.locks: dict[str, tuple[str, Decimal]] = {}  # order id → (asset, locked amount)
         self.trades: list[Trade] = []
+        self.transfers: list[Transfer] = []
         self.subscribers: list[asyncio.Queue[Fill]] = []
 
     def balances(self) -> dict[str, Balance]:
@@ -89,6 +90,14 @@ class PaperAccount:
         else:
             self.free[paid_asset] -= paid
         self.free[got_asset] = self.free.get(got_asset, ZERO) + got
+
+    def move(self, transfer: Transfer) -> None:
+        """Book a deposit or a withdrawal (InsufficientFunds when the free balance cannot cover it)."""
+        sign = 1 if transfer.kind == "deposit" else -1
+        if sign < 0:
+            self.require(transfer.currency, transfer.amount)
+        self.free[transfer.currency] = self.free.get(transfer.currency, ZERO) + sign * transfer.amount
+        self.transfers.append(transfer)
 
     def record(self, order: Order) -> None:
         self.orders[order.id] = order

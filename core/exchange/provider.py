@@ -51,7 +51,7 @@ class Gateways:
         if account.exchange == PAPER:
             yield self._paper_gateway(account)
             return
-        if account.exchange in SHARED_EXCHANGES:  # closing one is a no-op: no lease bookkeeping needed
+        if account.exchange in SHARED_EXCHANGES:  # closing one only ends a master's trade stream, which its watcher reopens
             yield await self.keyed.get(str(account.id), lambda: self._build(account))
             return
         async with self.pool.lease(str(account.id), lambda: self._build(account)) as gateway:

@@ -139,7 +139,7 @@ class SharedClients:
             client = CcxtGateway._build_client(exchange, Credentials("", ""), options, self.shared, market_type, None,
                                                signing_class(exchange))
             slot = self._slots[key] = _Slot(client, key, self.shared.markets.attach_loaded(key, client))
-        return SharedClientGateway(slot, exchange, market_type, credentials, self.shared)
+        return SharedClientGateway(slot, exchange, market_type, credentials, self.shared, options)
 
     async def close(self) -> None:
         for slot in self._slots.values():
@@ -151,11 +151,13 @@ class SharedClientGateway(CcxtGateway):
     """A CcxtGateway whose ccxt client is shared: building one costs microseconds, not milliseconds."""
 
     def __init__(self, slot: _Slot, exchange: str, market_type: MarketType, credentials: Credentials,
-                 shared: CcxtShared) -> None:
+                 shared: CcxtShared, options: ExchangeOptions) -> None:
         # CcxtGateway.__init__ would build a ccxt instance: this is what the shared client replaces
         self.exchange = exchange
         self.market_type = market_type
         self._credentials = credentials
+        self._options = options  # a master's trade stream builds its own ccxt.pro client from these
+        self._stream = None
         self._secrets = (credentials.secret, credentials.passphrase)
         self._shared = shared
         self._slot = slot
@@ -191,4 +193,5 @@ class SharedClientGateway(CcxtGateway):
             _CALL.reset(token)
 
     async def close(self) -> None:
-        """Nothing to release: the client is shared and closed by `SharedClients.close`."""
+        """Only a master's own trade stream: the REST client is shared and closed by `SharedClients.close`."""
+        await self.close_trade_stream()
