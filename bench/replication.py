@@ -51,7 +51,6 @@ from core.bus import EventBus  # noqa: E402
 from core.config import ExchangeOptions, Limits, Settings  # noqa: E402
 from core.db import close_db, init_db  # noqa: E402
 from core.db.models import (  # noqa: E402
-    CopyOrder,
     ExchangeAccount,
     MasterEvent,
     SizingMode,
@@ -63,7 +62,8 @@ from core.db.models import (  # noqa: E402
 from core.emulator.__main__ import bench_credentials  # noqa: E402
 from core.engine.replicator import FanOut, ReplicationEngine  # noqa: E402
 from core.exchange.base import Credentials  # noqa: E402
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared  # noqa: E402
+from core.exchange.ccxt_gateway import CcxtGateway  # noqa: E402
+from core.exchange.ccxt_shared import CcxtShared  # noqa: E402
 from core.exchange.provider import Gateways  # noqa: E402
 from core.keystore import seal_credentials  # noqa: E402
 from core.vault import Vault, generate_key  # noqa: E402

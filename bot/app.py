@@ -31,14 +31,14 @@ from aiohttp import web
 
 from bot.i18n import LANGUAGES, create_i18n
 from bot.menu_registry import MainMenu
-from bot.notifier import AdminChat, Notifier
 from bot.middlewares import ThrottlingMiddleware, setup_middlewares
 from bot.middlewares.flood_wait import FloodWait
+from bot.notifier import AdminChat, Notifier
 from bot.routers import build_routers
 from core.bus import EventBus
 from core.config import Settings
 from core.engine.replicator import ReplicationEngine
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.paper import PaperExchange
 from core.runtime import Core
 from core.services.accounts import AccountService, ccxt_gateway_factory

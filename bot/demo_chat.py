@@ -49,7 +49,7 @@ from core.demo.session import FEE_RATE, SLIPPAGE_BPS, SYMBOL, session_feed
 from core.engine.replicator import ReplicationEngine
 from core.engine.watcher import MasterWatcher, WatcherConfig
 from core.exchange.base import OrderRequest, Side
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.feeds import ReplayFeed
 from core.exchange.paper import PaperExchange, PaperGateway
 from core.exchange.provider import Gateways

@@ -18,15 +18,15 @@ from core.errors import AccountNotFound
 from core.services.accounts import AccountService
 from core.services.subscriptions import RiskLimits, Terms, quote
 
-
 # Money columns hold 20 integer digits; a bigger figure ("1e999999") is no amount or percent
 # anyone means, and it would overflow the arithmetic and the formatting of the next screens.
-TOO_BIG = Decimal("1e20")
+MAX_DIGITS = 20
 
 
 def parse_number(text: str) -> Decimal | None:
     """"1 500,5" or "1500.5" or "20%" → Decimal; None for anything that is not a finite number
-    smaller than `TOO_BIG`."""
+    of at most `MAX_DIGITS` integer digits (checked on the exponent: arithmetic on "1e999999999"
+    would itself overflow)."""
     cleaned = text.strip().rstrip("%").replace(" ", "").replace("\u00a0", "").replace("_", "")
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
@@ -34,7 +34,7 @@ def parse_number(text: str) -> Decimal | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    return value if value.is_finite() and abs(value) < TOO_BIG else None
+    return value if value.is_finite() and value.adjusted() < MAX_DIGITS else None
 
 
 async def available_strategy(strategy_id: int) -> Strategy | None:

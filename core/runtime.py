@@ -23,7 +23,7 @@ from core.engine.replicator import ReplicationEngine
 from core.engine.supervisor import WatcherSupervisor
 from core.engine.unsubscribe import resume_cancelling, unsubscribe
 from core.engine.watcher import WatcherConfig
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.feeds import LiveTickerFeed, PriceFeed
 from core.exchange.paper import PaperExchange
 from core.exchange.provider import Gateways

@@ -38,7 +38,7 @@ from core.config import EXCHANGES, Settings
 from core.db.models import User
 from core.emulator.server import ExchangeEmulator
 from core.engine.replicator import ReplicationEngine
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.feeds import SyntheticFeed
 from core.exchange.paper import PaperExchange
 from core.exchange.provider import Gateways

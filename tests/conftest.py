@@ -59,7 +59,7 @@ async def emulator():  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def ccxt_shared():  # type: ignore[no-untyped-def]
     """The process-wide ccxt resources (session, SSL context, throttlers, markets), with short timeouts."""
-    from core.exchange.ccxt_gateway import CcxtShared
+    from core.exchange.ccxt_shared import CcxtShared
 
     shared = CcxtShared(timeout_ms=600)
     try:

@@ -29,7 +29,7 @@ from core.db import close_db, init_db
 from core.db.models import MasterEvent
 from core.engine.recovery import recover
 from core.engine.replicator import ReplicationEngine
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.provider import Gateways
 from core.vault import Vault
 

@@ -39,7 +39,7 @@ from core.engine.replicator import FanOut, ReplicationEngine
 from core.engine.sizing import proportional_k
 from core.events import utcnow
 from core.exchange.base import Credentials
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.provider import Gateways
 from core.keystore import store_credentials
 from core.vault import Vault

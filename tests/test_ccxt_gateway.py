@@ -12,7 +12,8 @@ from core.config import ExchangeOptions
 from core.emulator.keys import EmulatedKey
 from core.emulator.server import ExchangeEmulator
 from core.exchange.base import Credentials, OrderRequest
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared, SharedThrottler
+from core.exchange.ccxt_gateway import CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared, SharedThrottler
 
 ORDER_PATH = "/api/v3/order"
 MakeGateway = Callable[..., CcxtGateway]

@@ -12,7 +12,8 @@ from core.config import ExchangeOptions
 from core.emulator.keys import EmulatedKey
 from core.emulator.server import ExchangeEmulator
 from core.exchange.base import Balance, Credentials, OrderRequest, Position, Side
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared
+from core.exchange.ccxt_gateway import CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.feeds import SyntheticFeed
 from core.exchange.paper import PaperExchange
 

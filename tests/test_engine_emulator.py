@@ -18,7 +18,7 @@ from core.engine.recovery import recover
 from core.engine.sizing import allocation_multiplier, proportional_k
 from core.events import CopyFailed, CopySkipped, OrderCancelled, TradeCopied, utcnow
 from core.exchange.base import OrderRequest
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from tests.engine_harness import SYMBOL, EngineHarness, FollowerAccount
 
 D = Decimal

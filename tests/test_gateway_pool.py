@@ -8,7 +8,8 @@ import pytest
 from core.config import ExchangeOptions
 from core.emulator.server import ExchangeEmulator
 from core.exchange.base import Credentials
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared
+from core.exchange.ccxt_gateway import CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.pool import GatewayPool
 
 

@@ -15,7 +15,8 @@ from core.emulator.keys import EmulatedKey
 from core.emulator.server import ExchangeEmulator
 from core.errors import KeyRefused
 from core.exchange.base import Credentials, KeyPermissions
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared
+from core.exchange.ccxt_gateway import CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.keys import Role, validate_key
 from core.exchange.permissions import fetch_key_permissions, parse_bitget, parse_bybit
 

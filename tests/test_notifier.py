@@ -18,6 +18,7 @@ from aiogram.utils.i18n import I18n
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+import core.events
 from bot.i18n import DOMAIN, compile_catalogs, locales_dir
 from bot.notifier import AdminChat, DeliveryLimits, Notifier, Recipient, render
 from bot.notifier.queue import DeliveryQueue, Notice
@@ -25,14 +26,13 @@ from bot.notifier.recipients import resolve
 from bot.notifier.render import REASONS, Text
 from bot.sandbox import BotAccount, FloodLimits, TelegramSandbox, UserDriver
 from bot.sandbox.state import StoredMessage
-import core.events
 from core.bus import EventBus
 from core.db.models import User, UserStatus
 from core.events import (
     CopyFailed,
     CopySkipped,
-    DriftDetected,
     DrawdownWarning,
+    DriftDetected,
     Event,
     ExchangeDown,
     FeeCharged,

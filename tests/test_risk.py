@@ -9,7 +9,16 @@ import pytest
 from core.bus import EventBus, EventRecorder
 from core.config import Limits
 from core.db.models import EquitySnapshot, Position, StrategyStatus, Subscription, SubscriptionStatus
-from core.events import CopyFailed, DrawdownWarning, StopLossHit, SubscriptionPaused, TakeProfitHit, TraderResumed, TraderSuspended, utcnow
+from core.events import (
+    CopyFailed,
+    DrawdownWarning,
+    StopLossHit,
+    SubscriptionPaused,
+    TakeProfitHit,
+    TraderResumed,
+    TraderSuspended,
+    utcnow,
+)
 from core.risk.monitor import RiskMonitor
 from core.risk.rules import check_drawdown
 from core.services.subscriptions import SubscriptionControl

@@ -6,8 +6,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
-
 from core.bus import EventBus, EventRecorder
 from core.config import Limits, Settings
 from core.db.models import EquitySnapshot, JobRun, LedgerEntry, Position, Subscription

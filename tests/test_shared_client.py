@@ -15,7 +15,7 @@ from core.db.models import ExchangeAccount
 from core.emulator.keys import EmulatedKey
 from core.emulator.server import ExchangeEmulator
 from core.exchange.base import Credentials, OrderRequest
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.provider import Gateways
 from core.exchange.shared_client import SharedClientGateway, SharedClients
 from core.keystore import seal_credentials

@@ -18,7 +18,7 @@ from core.engine.replicator import ReplicationEngine
 from core.engine.sizing import proportional_k
 from core.errors import InsufficientFunds
 from core.exchange.base import Transfer
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.feeds import SyntheticFeed
 from core.exchange.paper import PaperExchange
 from core.exchange.provider import Gateways

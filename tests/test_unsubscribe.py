@@ -14,7 +14,7 @@ from core.engine.replicator import ReplicationEngine
 from core.engine.unsubscribe import resume_cancelling, unsubscribe
 from core.events import CopyFailed, OrderCancelled, SubscriptionStopped
 from core.exchange.base import Credentials, Order, OrderRequest
-from core.exchange.ccxt_gateway import CcxtShared
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.feeds import Candle, PriceFeed, ReplayFeed, SyntheticFeed
 from core.exchange.paper import PaperExchange, PaperGateway
 from core.exchange.provider import Gateways

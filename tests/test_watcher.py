@@ -19,7 +19,8 @@ from core.engine.watcher import MasterWatcher, WatcherConfig
 from core.errors import ExchangeUnavailable
 from core.events import utcnow
 from core.exchange.base import Credentials, Gateway, Order, OrderRequest
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared
+from core.exchange.ccxt_gateway import CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.feeds import Candle, ReplayFeed
 from core.exchange.paper import PaperExchange
 from tests import factories

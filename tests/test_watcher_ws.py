@@ -17,10 +17,20 @@ from core.emulator.keys import EmulatedKey
 from core.emulator.server import ExchangeEmulator
 from core.engine.watcher import MasterWatcher, WatcherConfig
 from core.exchange.base import Credentials
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared
+from core.exchange.ccxt_gateway import CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.shared_client import SharedClients
-from core.exchange.urls import override_api_urls
-from tests.test_watcher import BTC, ETH, XRP, Recorder, make_strategy, order, running, stored, wait_until
+from tests.test_watcher import (
+    BTC,
+    ETH,
+    XRP,
+    Recorder,
+    make_strategy,
+    order,
+    running,
+    stored,
+    wait_until,
+)
 
 D = Decimal
 TRADES = "/api/v3/myTrades"
@@ -146,11 +156,11 @@ async def test_falls_back_to_rest_polling_when_the_stream_cannot_connect(
     watcher = MasterWatcher(strategy.id, gateway, recorder, config)
     async with running(watcher):
         await wait_until(lambda: watcher.polls >= 3)  # both attempts failed, polling REST alone
-        await gateway.create_order(order("buy", "0.01", "b1", BTC))
+        placed = await gateway.create_order(order("buy", "0.01", "b1", BTC))
         event = await recorder.next()
         assert emulator.request_count("binance", WS) == 2  # no further attempt during the fallback
 
-    assert (event.symbol, event.amount, event.payload["client_order_id"]) == (BTC, D("0.01"), "b1")
+    assert (event.symbol, event.amount, event.master_order_id) == (BTC, D("0.01"), placed.id)
     assert emulator.binance_ws.subscribed[key.api_key] == 0
     assert await MasterEvent.filter(strategy_id=strategy.id).count() == 1
 
@@ -172,17 +182,16 @@ async def test_a_wrong_secret_is_refused_on_the_stream(emulator: ExchangeEmulato
 async def test_order_updates_parse_in_ccxt_pro_watch_orders(emulator: ExchangeEmulator, ccxt_shared: CcxtShared) -> None:
     """The emulator's executionReport for a limit order resting, then cancelled, as ccxt.pro reads it."""
     key = emulator.add_key("binance")
-    client = ccxt.pro.binance({"apiKey": key.api_key, "secret": key.secret, "session": ccxt_shared.session})
-    client.urls["api"] = override_api_urls(client.urls["api"], emulator.base_url("binance"))
-    rest = CcxtGateway("binance", Credentials(key.api_key, key.secret),
-                       ExchangeOptions(base_url=emulator.base_url("binance")), ccxt_shared)
+    credentials, options = Credentials(key.api_key, key.secret), ExchangeOptions(base_url=emulator.base_url("binance"))
+    client = CcxtGateway._build_client("binance", credentials, options, ccxt_shared, "spot", None, ccxt.pro.binance)
+    rest = CcxtGateway("binance", credentials, options, ccxt_shared)
     try:
         await client.load_markets()
         await rest.load_markets()
         watching = asyncio.ensure_future(client.watch_orders())
         await wait_until(lambda: emulator.binance_ws.live(key.api_key) == 1)
         placed = await rest.create_order(order("buy", "0.01", "lim-1", BTC, price="50000"))
-        new = (await asyncio.wait_for(watching, 5))[-1]
+        new = dict((await asyncio.wait_for(watching, 5))[-1])  # ccxt updates its cached order in place
         await rest.cancel_order(BTC, placed.id)
         cancelled = (await asyncio.wait_for(client.watch_orders(), 5))[-1]
     finally:

@@ -19,8 +19,8 @@ from aiogram.utils.i18n import I18n
 from core.events import (
     CopyFailed,
     CopySkipped,
-    DriftDetected,
     DrawdownWarning,
+    DriftDetected,
     Event,
     ExchangeDown,
     FeeCharged,

@@ -28,6 +28,12 @@ from core.services.leaderboard import DEFAULT_SORT, Leaderboard
 MAX_QUERY = 64
 
 
+def search_query(text: str) -> str:
+    """The part of a name to look for: control and invisible characters become spaces (a NUL is
+    not even storable in PostgreSQL text, so comparing with it fails), at most `MAX_QUERY` long."""
+    return "".join(ch if ch.isprintable() else " " for ch in text).strip()[:MAX_QUERY]
+
+
 async def _board(leaderboard: Leaderboard, state: FSMContext, page: int = 0, sort: str = DEFAULT_SORT) -> tuple[str, InlineKeyboardMarkup]:
     query = (await state.get_data()).get(BOARD_QUERY, "")
     shown = await leaderboard.page(sort, page, query)
@@ -78,7 +84,7 @@ def create_router(main_menu: MainMenu) -> Router:
     @router.message(SearchStrategies.query, F.text, ~F.text.startswith("/"))
     async def search(message: Message, state: FSMContext, leaderboard: Leaderboard) -> None:
         await state.set_state(None)
-        await state.update_data({BOARD_QUERY: (message.text or "").strip()[:MAX_QUERY]})
+        await state.update_data({BOARD_QUERY: search_query(message.text or "")})
         text, markup = await _board(leaderboard, state)
         await message.answer(text, reply_markup=markup)
 

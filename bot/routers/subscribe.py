@@ -20,7 +20,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import StrategyCallback
 from bot.callbacks_trading import AccountPick, SubscribeStep
 from bot.filters import Onboarded
-from bot.keyboards.subscribe import accounts_keyboard, confirm_keyboard, done_keyboard, no_accounts_keyboard, step_keyboard
+from bot.keyboards.subscribe import (
+    accounts_keyboard,
+    confirm_keyboard,
+    done_keyboard,
+    no_accounts_keyboard,
+    step_keyboard,
+)
 from bot.menu_registry import MainMenu
 from bot.photo_replies import show_screen
 from bot.replies import edit_screen

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 DEFAULT_URL = "sqlite://data/copytrade.sqlite3"
 MODELS = ["core.db.models", "aerich.models"]
@@ -42,7 +43,15 @@ def __getattr__(name: str) -> dict:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def forget_prepared_queries() -> None:
+    """Drop tortoise's prepared insert statements, which it caches by connection name ("default"),
+    not by dialect: after a SQLite database (the offline demo runs on one) they would be replayed,
+    `?` placeholders and all, against PostgreSQL in the same process."""
+    EXECUTOR_CACHE.clear()
+
+
 async def init_db(url: str) -> None:
+    forget_prepared_queries()
     await Tortoise.init(config=tortoise_config(url))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from aerich import Command
 from tortoise import BaseDBAsyncClient, Tortoise
 
-from core.db import tortoise_config
+from core.db import forget_prepared_queries, tortoise_config
 from core.errors import ConfigError
 
 APP = "models"
@@ -53,6 +53,7 @@ async def migrate(url: str) -> list[str]:
     config = tortoise_config(url)
     # Init explicitly: aerich only inits when tortoise was never inited, and tortoise stays "inited"
     # (with a stale config) after close_connections.
+    forget_prepared_queries()
     await Tortoise.init(config=config)
     try:
         command = Command(config, app=APP, location=str(MIGRATIONS))

@@ -26,6 +26,7 @@ from core.emulator.binance_common import (
     find_order,
     json_response,
     now_ms,
+    take_crossed,
 )
 from core.emulator.keys import EmulatedKey, KeyRegistry
 from core.money import ZERO
@@ -112,14 +113,7 @@ class BinanceSpot(BinanceVenue):
     def set_price(self, symbol_id: str, price: Decimal) -> None:
         """Move the price; resting limit orders it crosses fill at their limit price."""
         self.prices[symbol_id] = price
-        resting = self._resting[symbol_id]
-        crossed = [
-            (account, order)
-            for account, order in resting.values()
-            if (order.side == "BUY" and price <= order.price) or (order.side == "SELL" and price >= order.price)
-        ]
-        for account, order in crossed:
-            del resting[order.order_id]
+        for account, order in take_crossed(self._resting[symbol_id], price):
             self._fill(account, order, order.price, maker=True)
 
     def deposit(self, account_id: str, asset: str, amount: Decimal, *, pending: bool = False) -> str:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -135,6 +135,18 @@ def check_window_and_permission(key: EmulatedKey, params: Mapping[str, object], 
         raise BinanceError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
     if (permission == "read" and not key.read) or (permission == "trade" and not key.trade):
         raise BinanceError(401, -2015, "Invalid API-key, IP, or permissions for action.")
+
+
+def take_crossed(resting: dict[int, tuple[Any, Any]], price: Decimal) -> list[tuple[Any, Any]]:
+    """Remove and return the resting (account, order) pairs that a move to `price` fills at their limit."""
+    crossed = [
+        (account, order)
+        for account, order in resting.values()
+        if (order.side == "BUY" and price <= order.price) or (order.side == "SELL" and price >= order.price)
+    ]
+    for _, order in crossed:
+        del resting[order.order_id]
+    return crossed
 
 
 class BinanceVenue:

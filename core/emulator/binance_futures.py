@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from aiohttp import web
@@ -26,17 +25,24 @@ from core.emulator.binance_common import (
     find_order,
     json_response,
     now_ms,
+    take_crossed,
+)
+from core.emulator.futures_book import (
+    MAINT_MARGIN_RATIO,
+    MAKER_FEE,
+    MAX_LEVERAGE,
+    MAX_NOTIONAL,
+    OPEN,
+    TAKER_FEE,
+    FuturesAccount,
+    FuturesOrder,
+    FuturesPosition,
+    Margins,
+    added_exposure,
+    reduces,
 )
 from core.emulator.keys import EmulatedKey, KeyRegistry
 from core.money import ZERO
-
-TAKER_FEE = Decimal("0.0004")
-MAKER_FEE = Decimal("0.0002")
-DEFAULT_LEVERAGE = 20
-MAX_LEVERAGE = 125
-MAINT_MARGIN_RATIO = Decimal("0.004")
-MAX_NOTIONAL = 1_000_000_000
-OPEN = ("NEW", "PARTIALLY_FILLED")
 
 # Binance's USDⓈ-M filters for these perpetuals (tick, lot step, minimum quantity, minimum notional).
 FUTURES_SYMBOLS = (
@@ -44,74 +50,6 @@ FUTURES_SYMBOLS = (
     SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("20")),
     SymbolSpec("XRPUSDT", "XRP", "USDT", Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal("5")),
 )
-
-
-@dataclass(slots=True)
-class FuturesPosition:
-    symbol: str
-    leverage: int = DEFAULT_LEVERAGE
-    margin_type: str = "cross"  # or "isolated", Binance's positionRisk spelling
-    amount: Decimal = ZERO  # signed: long > 0, short < 0
-    entry_price: Decimal = ZERO
-    update_time: int = 0
-
-
-@dataclass(slots=True)
-class FuturesOrder:
-    order_id: int
-    client_order_id: str
-    symbol: str
-    side: str  # BUY / SELL
-    type: str  # MARKET / LIMIT
-    qty: Decimal
-    price: Decimal  # limit price, 0 for market orders like Binance
-    time: int
-    time_in_force: str
-    reduce_only: bool
-    filled: Decimal = ZERO
-    quote_filled: Decimal = ZERO
-    status: str = "NEW"
-    update_time: int = 0
-
-
-@dataclass(slots=True)
-class FuturesAccount:
-    wallet: Decimal  # USDT wallet balance: deposits + realized PnL − fees
-    update_time: int
-    positions: dict[str, FuturesPosition] = field(default_factory=dict)
-    orders: dict[int, FuturesOrder] = field(default_factory=dict)
-    by_client_id: dict[str, FuturesOrder] = field(default_factory=dict)
-    trades: list[dict] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Margins:
-    """An account's margin figures at the current prices."""
-
-    wallet: Decimal
-    unrealized: Decimal
-    cross_unrealized: Decimal
-    position_margin: Decimal  # initial margin of every position
-    cross_position_margin: Decimal
-    isolated_wallets: Decimal  # margin set aside for isolated positions at their entry
-    order_margin: Decimal  # initial margin of resting orders that would add exposure
-    maint_margin: Decimal
-
-    @property
-    def available(self) -> Decimal:
-        return self.wallet + self.cross_unrealized - self.cross_position_margin - self.isolated_wallets - self.order_margin
-
-
-def reduces(position: Decimal, signed_qty: Decimal) -> bool:
-    """Whether an order of `signed_qty` only shrinks the position (neither adds to it nor flips it)."""
-    return position != 0 and (position > 0) != (signed_qty > 0) and abs(signed_qty) <= abs(position)
-
-
-def added_exposure(position: Decimal, signed_qty: Decimal) -> Decimal:
-    """The part of an order that opens or adds to a position (what needs new initial margin)."""
-    if position == 0 or (position > 0) == (signed_qty > 0):
-        return abs(signed_qty)
-    return max(abs(signed_qty) - abs(position), ZERO)
 
 
 def _digits(step: Decimal) -> int:
@@ -144,14 +82,7 @@ class BinanceFutures(BinanceVenue):
     def set_price(self, symbol_id: str, price: Decimal) -> None:
         """Move the price; resting limit orders it crosses fill at their limit price."""
         self.prices[symbol_id] = price
-        resting = self._resting[symbol_id]
-        crossed = [
-            (acc, order)
-            for acc, order in resting.values()
-            if (order.side == "BUY" and price <= order.price) or (order.side == "SELL" and price >= order.price)
-        ]
-        for acc, order in crossed:
-            del resting[order.order_id]
+        for acc, order in take_crossed(self._resting[symbol_id], price):
             self._fill(acc, order, order.price, maker=True)
 
     def margins(self, acc: FuturesAccount) -> Margins:

@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from core.emulator.binance import BinanceSpot, OrderObserver, OrderUpdate, SpotAccount
-from core.emulator.binance_common import BinanceError, check_window_and_permission, dec_str, now_ms
+from core.emulator.binance_common import (
+    BinanceError,
+    check_window_and_permission,
+    dec_str,
+    now_ms,
+)
 from core.emulator.keys import KeyRegistry
 from core.money import ZERO
 

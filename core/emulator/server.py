@@ -13,9 +13,10 @@ from aiohttp import web
 
 from core.emulator import permissions
 from core.emulator.binance import BinanceSpot, SpotAccount, SpotOrder
-from core.emulator.binance_futures import BinanceFutures, FuturesAccount, FuturesPosition
+from core.emulator.binance_futures import BinanceFutures
 from core.emulator.binance_ws import BinanceUserStream
 from core.emulator.faults import Faults, Handler
+from core.emulator.futures_book import FuturesAccount, FuturesPosition
 from core.emulator.keys import EmulatedKey, KeyRegistry
 
 DEFAULT_BALANCES = {"USDT": Decimal("10000")}

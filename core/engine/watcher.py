@@ -54,8 +54,9 @@ class WatcherConfig:
     symbols: tuple[str, ...] = ()  # polled for trades from the start; others join when seen
     poll_interval: float = 2.0  # seconds between REST polls without a push source
     push_poll_interval: float = 1.0  # paper push: order diff and reconciliation (free on paper)
-    stream_poll_interval: float = 30.0  # exchange websocket: REST reconciliation and order diff
-    # (each round costs REST weight per symbol, on the limit all accounts behind our IP share)
+    stream_poll_interval: float = 5.0  # exchange websocket: REST reconciliation and the order diff,
+    # which alone still sees resting limit orders appear and leave (each round costs REST weight
+    # per symbol, on the limit all accounts behind our IP share)
     overlap_ms: int = 5_000  # each trade fetch starts this far before the newest trade seen
     websocket: bool = True  # stream trades where the gateway can (ccxt.pro); REST polling otherwise
     stream_attempts: int = 3  # failed (re)subscriptions in a row before polling REST alone

@@ -9,17 +9,11 @@ every number leaves as Decimal.
 from __future__ import annotations
 
 import asyncio
-import calendar
-import ssl
-import time
-from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import ccxt.async_support as ccxt
-import certifi
 
 from core.config import ExchangeOptions
 from core.errors import ExchangeError, OrderNotFound
@@ -37,8 +31,9 @@ from core.exchange.base import (
     Transfer,
     require_market,
 )
+from core.exchange.ccxt_parse import to_order, to_trade, to_transfer, wire
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.errors_map import translate
-from core.exchange.markets import MarketCache
 from core.exchange.urls import override_api_urls
 from core.money import ZERO, to_decimal
 
@@ -47,76 +42,6 @@ if TYPE_CHECKING:
 
 SUPPORTED = ("binance", "okx", "bybit", "bitget")
 MarketType = str  # "spot" or "swap"
-
-
-class SharedThrottler:
-    """The leaky bucket of ccxt's throttler, as virtual scheduling (GCRA), without its looping task.
-
-    ccxt's `Throttler` releases one request per event-loop turn and naps 1 ms whenever its
-    one-token bucket runs dry, which caps a process near 900 requests/s however high the rate.
-    Here a request that fits the bucket is not delayed at all and one that does not sleeps exactly
-    until its turn, in arrival order. `rate_ms` is ccxt's `rateLimit`: milliseconds per unit of cost.
-    """
-
-    def __init__(self, rate_ms: float, capacity: float = 1.0) -> None:
-        self.rate_ms = rate_ms
-        self.burst_ms = capacity * rate_ms
-        self._tat = 0.0  # theoretical arrival time of the next request, ms
-
-    def reserve(self, cost: float, now_ms: float) -> float:
-        """Book the next slot for a request of `cost`; how many ms it must wait for it."""
-        start = max(self._tat, now_ms)
-        self._tat = start + cost * self.rate_ms
-        return max(start - now_ms - self.burst_ms, 0.0)
-
-    async def __call__(self, cost: float | None = None) -> None:
-        wait = self.reserve(1.0 if cost is None else cost, time.monotonic() * 1000)
-        if wait:
-            await asyncio.sleep(wait / 1000)
-
-
-class CcxtShared:
-    """Process-wide resources every ccxt instance borrows. Create one per event loop, close it last.
-
-    `rate_limits` maps an exchange to ccxt's `rateLimit` (milliseconds per unit-cost request)
-    for the one throttler that all its instances share; ccxt's own default when absent.
-    """
-
-    def __init__(
-        self,
-        *,
-        rate_limits: Mapping[str, float] | None = None,
-        timeout_ms: int = 10_000,
-        connection_limit: int = 256,
-    ) -> None:
-        self.ssl_context = ssl.create_default_context(cafile=certifi.where())
-        self.markets = MarketCache()
-        self.rate_limits = dict(rate_limits or {})
-        self.timeout_ms = timeout_ms
-        self._connection_limit = connection_limit
-        self._session: aiohttp.ClientSession | None = None
-        self._throttlers: dict[str, SharedThrottler] = {}
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(ssl=self.ssl_context, limit=self._connection_limit, enable_cleanup_closed=True)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
-        return self._session
-
-    def throttler(self, client: ccxt.Exchange) -> SharedThrottler:
-        """The exchange's shared throttler, at the configured rate or the instance's ccxt default."""
-        throttler = self._throttlers.get(client.id)
-        if throttler is None:
-            rate = self.rate_limits.get(client.id, client.rateLimit)
-            capacity = client.tokenBucket.get("capacity", 1.0)
-            throttler = self._throttlers[client.id] = SharedThrottler(rate, capacity)
-        return throttler
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
 
 class CcxtGateway(Gateway):
@@ -244,8 +169,8 @@ class CcxtGateway(Gateway):
         params: dict[str, Any] = {"clientOrderId": request.client_order_id}
         if request.reduce_only:
             params["reduceOnly"] = True
-        price = _wire(request.price) if request.price is not None else None
-        raw = await self._call("create_order", request.symbol, request.type, request.side, _wire(request.amount), price, params)
+        price = wire(request.price) if request.price is not None else None
+        raw = await self._call("create_order", request.symbol, request.type, request.side, wire(request.amount), price, params)
         return to_order(raw, request.client_order_id)
 
     async def fetch_order_by_client_id(self, symbol: str, client_order_id: str) -> Order | None:
@@ -330,7 +255,10 @@ class CcxtGateway(Gateway):
     async def subscribe_my_trades(self) -> None:
         """(Re)open the websocket of this account's trades; returns once the exchange confirmed it."""
         if self._stream is None:
-            from core.exchange.pro_stream import ProTradeStream, pro_class  # ccxt.pro: masters only
+            from core.exchange.pro_stream import (  # ccxt.pro: masters only
+                ProTradeStream,
+                pro_class,
+            )
 
             client = self._build_client(self.exchange, self._credentials, self._options, self._shared,
                                         self.market_type, None, pro_class(self.exchange))
@@ -359,7 +287,7 @@ class CcxtGateway(Gateway):
         await self.client.close()
 
 
-def _keep_binance_error_tables(client: ccxt.Exchange, real_urls: dict[str, str]) -> None:
+def _keep_binance_error_tables(client: ccxt.Exchange, real_urls: dict[str, Any]) -> None:
     """Let ccxt pick Binance's per-market error table behind a `base_url` override.
 
     ccxt chooses the table by the request's host (`fapi.binance.com` → linear, where -2019 is
@@ -367,94 +295,26 @@ def _keep_binance_error_tables(client: ccxt.Exchange, real_urls: dict[str, str])
     only the generic table applies, so such errors would surface as a bare ExchangeError. The lookup
     (which runs only on an error answer) is given the real URL in place of ours.
     """
-    overridden = client.urls["api"]
+    overridden = _flat_urls(client.urls["api"])
+    real = _flat_urls(real_urls)
     lookup = client.get_exceptions_by_url
 
     def by_real_url(url: str | None, exact_or_broad: str) -> dict:
-        names = [name for name, ours in overridden.items() if url and url.startswith(ours + "/")]
+        names = [name for name, ours in overridden.items() if url and (url == ours or url.startswith(ours + "/"))]
         if url and names:
             name = max(names, key=lambda n: len(overridden[n]))  # the most specific API base
-            url = real_urls[name] + url[len(overridden[name]):]
+            url = real[name] + url[len(overridden[name]):]
         return lookup(url, exact_or_broad)
 
     client.get_exceptions_by_url = by_real_url
 
 
-def _wire(value: Decimal) -> str:
-    """Decimal to the plain string ccxt formats for the exchange (never via float)."""
-    return f"{value:f}"
-
-
-def _fee(raw: dict) -> tuple[Decimal, str | None]:
-    fee = raw.get("fee") or {}
-    if fee.get("cost") is not None:
-        return to_decimal(fee["cost"]) or ZERO, fee.get("currency")
-    fees = [f for f in raw.get("fees") or [] if f.get("cost") is not None]
-    total = sum((to_decimal(f["cost"]) or ZERO for f in fees), ZERO)
-    return total, (fees[0].get("currency") if fees else None)
-
-
-def to_order(raw: dict, client_order_id: str | None = None) -> Order:
-    fee, fee_currency = _fee(raw)
-    return Order(
-        id=str(raw.get("id")),
-        client_order_id=client_order_id or raw.get("clientOrderId"),
-        symbol=raw["symbol"],
-        side=raw["side"],
-        type=raw.get("type") or "market",
-        status=raw.get("status") or "open",
-        amount=to_decimal(raw.get("amount")) or ZERO,
-        filled=to_decimal(raw.get("filled")) or ZERO,
-        price=to_decimal(raw.get("price")) or None,
-        average=to_decimal(raw.get("average")),
-        fee=fee,
-        fee_currency=fee_currency,
-        timestamp=raw.get("timestamp"),
-    )
-
-
-def to_trade(raw: dict) -> Trade:
-    fee, fee_currency = _fee(raw)
-    return Trade(
-        id=str(raw.get("id")),
-        order_id=str(raw.get("order")),
-        client_order_id=(raw.get("info") or {}).get("clientOrderId"),
-        symbol=raw["symbol"],
-        side=raw["side"],
-        amount=to_decimal(raw.get("amount")) or ZERO,
-        price=to_decimal(raw.get("price")) or ZERO,
-        fee=fee,
-        fee_currency=fee_currency,
-        timestamp=int(raw.get("timestamp") or 0),
-    )
-
-
-def to_transfer(raw: dict) -> Transfer | None:
-    """A completed ccxt transaction as a Transfer; None while pending, or when failed or cancelled."""
-    amount = to_decimal(raw.get("amount"))
-    timestamp = _completed_at(raw) or raw.get("timestamp")
-    ident = raw.get("id") or raw.get("txid")
-    if amount is None or timestamp is None or not ident or raw.get("status") != "ok" or raw.get("type") not in ("deposit", "withdrawal"):
-        return None
-    fee = raw.get("fee") or {}
-    if raw["type"] == "withdrawal" and fee.get("currency") == raw.get("currency"):
-        amount += to_decimal(fee.get("cost")) or ZERO  # the fee left the account too
-    return Transfer(id=str(ident), kind=raw["type"], currency=raw["currency"],
-                    amount=amount, timestamp=int(timestamp))
-
-
-def _completed_at(raw: dict) -> int | None:
-    """When the move completed: ccxt's `updated`, else Binance's `completeTime` that ccxt leaves in
-    `info` (ms on deposits, UTC text on withdrawals). A deposit is listed at its insert time but only
-    counts in the balance once confirmed, and the daily snapshots need the latter."""
-    if raw.get("updated"):
-        return int(raw["updated"])
-    done = (raw.get("info") or {}).get("completeTime")
-    if isinstance(done, int) or (isinstance(done, str) and done.isdigit()):
-        return int(done)
-    if isinstance(done, str) and done:
-        try:
-            return calendar.timegm(time.strptime(done, "%Y-%m-%d %H:%M:%S")) * 1000
-        except ValueError:
-            return None
-    return None
+def _flat_urls(urls: dict, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
+    """ccxt's URL tree (ccxt.pro nests its websocket URLs under `ws`) as path → URL."""
+    flat: dict[tuple[str, ...], str] = {}
+    for name, value in urls.items():
+        if isinstance(value, dict):
+            flat.update(_flat_urls(value, (*path, name)))
+        elif isinstance(value, str):
+            flat[(*path, name)] = value
+    return flat

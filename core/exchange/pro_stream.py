@@ -16,23 +16,54 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
+from typing import Any
 
 import ccxt.async_support as ccxt
 import ccxt.pro
 
 from core.errors import ExchangeError
 from core.exchange.base import Trade
-from core.exchange.ccxt_gateway import to_trade
+from core.exchange.ccxt_parse import to_trade
+
+log = logging.getLogger(__name__)
 
 STREAMING = frozenset({("binance", "spot")})  # (exchange, market type)
 
 Translate = Callable[[ccxt.BaseError], ExchangeError]
 
 
+class _RetrievedRejections:
+    """Mixed in before a ccxt.pro class. ccxt rejects futures that nobody awaits (Binance's
+    `authenticate:signature:spot` marker, when a subscription fails), and asyncio logs each one as
+    "Future exception was never retrieved"; the error itself reaches us through the awaited future."""
+
+    def client(self, url: str) -> Any:
+        client = super().client(url)  # type: ignore[misc]
+        if "future" not in vars(client):
+            make = client.future
+
+            def future(message_hash: str) -> Any:
+                made = make(message_hash)
+                made.add_done_callback(_retrieve)
+                return made
+
+            client.future = future
+        return client
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+@cache
 def pro_class(exchange: str) -> type[ccxt.Exchange]:
-    return getattr(ccxt.pro, exchange)  # type: ignore[no-any-return]
+    base = getattr(ccxt.pro, exchange)
+    return type(f"Streaming{base.__name__}", (_RetrievedRejections, base), {})
 
 
 def stream_trade(raw: dict) -> Trade:
@@ -79,8 +110,8 @@ class ProTradeStream:
     async def _run(self, ready: asyncio.Future[None]) -> None:
         try:
             await self.client.authenticate()  # Binance spot: the signed subscription, answered by its ack
-        except ccxt.BaseError as exc:
-            ready.set_exception(self._translate(exc))
+        except Exception as exc:  # noqa: BLE001 -- ccxt bugs too: the caller must hear the stream ended
+            ready.set_exception(self._typed(exc))
             return
         ready.set_result(None)
         try:
@@ -88,8 +119,17 @@ class ProTradeStream:
                 # no await between the batch and the next watch: nothing pushed in between is left waiting
                 raw = await self.client.watch_my_trades()
                 self._batches.put_nowait([stream_trade(t) for t in raw])
-        except ccxt.BaseError as exc:
-            self._batches.put_nowait(self._translate(exc))
+        except Exception as exc:  # noqa: BLE001 -- whatever it is, the watcher must hear the stream ended
+            self._batches.put_nowait(self._typed(exc))
+
+    def _typed(self, exc: Exception) -> ExchangeError:
+        """The typed error. ccxt 4.5.90 turns a refused subscription into a KeyError raised while
+        handling the real error (it deletes the subscription twice): that real error is its context."""
+        cause = exc if isinstance(exc, ccxt.BaseError) else exc.__context__
+        if isinstance(cause, ccxt.BaseError):
+            return self._translate(cause)
+        log.error("trade stream of %s ended on %s", self.client.id, type(exc).__name__)
+        return ExchangeError(f"{self.client.id}: trade stream failed", exchange=self.client.id)
 
     async def _stop_pump(self) -> None:
         pump, self._pump = self._pump, None

@@ -18,8 +18,10 @@ from core.config import Settings
 from core.db.models import ExchangeAccount
 from core.errors import ExchangeError
 from core.exchange.base import Gateway
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared
-from core.exchange.paper import EXCHANGE as PAPER, PaperExchange
+from core.exchange.ccxt_gateway import CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared
+from core.exchange.paper import EXCHANGE as PAPER
+from core.exchange.paper import PaperExchange
 from core.exchange.pool import GatewayPool
 from core.exchange.shared_client import SHARED_EXCHANGES, SharedClients
 from core.keystore import load_credentials

@@ -31,7 +31,8 @@ import ccxt.async_support as ccxt
 
 from core.config import ExchangeOptions
 from core.exchange.base import Credentials, KeyPermissions, MarketRules
-from core.exchange.ccxt_gateway import CcxtGateway, CcxtShared, MarketType
+from core.exchange.ccxt_gateway import CcxtGateway, MarketType
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.errors_map import translate
 
 SHARED_EXCHANGES = frozenset({"binance"})

@@ -18,16 +18,25 @@ from decimal import Decimal
 from uuid import UUID
 
 from core.config import Limits, Settings
-from core.db.models import AccountStatus, ExchangeAccount, Strategy, StrategyStatus, Subscription, SubscriptionStatus, User
+from core.db.models import (
+    AccountStatus,
+    ExchangeAccount,
+    Strategy,
+    StrategyStatus,
+    Subscription,
+    SubscriptionStatus,
+    User,
+)
 from core.errors import AccountInUse, AccountNotFound, ExchangeError, KeyRefused, PermissionDenied
 from core.exchange.base import Credentials, Gateway
-from core.exchange.ccxt_gateway import SUPPORTED, CcxtGateway, CcxtShared
+from core.exchange.ccxt_gateway import SUPPORTED, CcxtGateway
+from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.keys import Role, validate_key
-from core.exchange.paper import EXCHANGE as PAPER, PaperExchange, PaperGateway
+from core.exchange.paper import EXCHANGE as PAPER
+from core.exchange.paper import PaperExchange, PaperGateway
 from core.keystore import load_credentials, seal_credentials
-from core.money import ZERO
-from core.vault import Vault
 from core.risk.equity import account_equity
+from core.vault import Vault
 
 log = logging.getLogger(__name__)
 

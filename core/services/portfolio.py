@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from core.db.models import CopyOrder, Position, Subscription, SubscriptionStatus, User
 from core.errors import ExchangeError
+from core.money import ZERO
 from core.risk.equity import PriceOf, subscription_equity
 from core.risk.rules import drawdown_pct
-from core.money import ZERO
 
 SHOWN = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED, SubscriptionStatus.CANCELLING)
 LAST_ORDERS = 5
