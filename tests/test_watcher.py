@@ -392,3 +392,35 @@ async def test_downtime_trades_in_a_symbol_never_traded_before_are_copied(
     assert [(e.symbol, e.amount) for e in recorder.events] == [(ETH, D("0.1"))]
     await restarted.poll_once()
     assert len(recorder.events) == 1  # and the BTC history stays history
+
+
+async def test_a_perpetual_fill_carries_the_masters_leverage_read_once_per_position(
+    db: str, emulator: ExchangeEmulator
+) -> None:
+    perp = "XRP/USDT:USDT"
+    shared = CcxtShared(rate_limits={"binance": 1}, timeout_ms=2_000)
+    key = emulator.add_key("binance", balances={"USDT": D("100000")})
+    options = ExchangeOptions(base_url=emulator.base_url("binance"))
+    master = CcxtGateway("binance", Credentials(key.api_key, key.secret), options, shared, market_type="swap")
+    try:
+        await master.load_markets()
+        emulator.set_price(perp, D("0.5"))
+        await master.set_margin_mode(perp, "isolated")
+        await master.set_leverage(perp, 7)
+        strategy, _ = await make_strategy("binance", is_margin=True)
+        recorder = Recorder()
+        watcher = MasterWatcher(strategy.id, master, recorder, WatcherConfig(symbols=(perp,), overlap_ms=60_000))
+        await watcher.load()
+        await watcher.poll_once()  # baseline
+        await master.create_order(order("buy", "100", "open", perp))
+        await watcher.poll_once()
+        risk_reads = emulator.request_count("binance", "/fapi/v2/positionRisk")
+        await master.create_order(order("buy", "50", "add", perp))
+        await watcher.poll_once()
+        opened, added = recorder.events
+        assert (opened.payload["leverage"], opened.payload["margin_mode"]) == ("7", "isolated")
+        assert (added.payload["leverage"], added.payload["margin_mode"]) == ("7", "isolated")
+        assert emulator.request_count("binance", "/fapi/v2/positionRisk") == risk_reads  # reused, not re-read
+    finally:
+        await master.close()
+        await shared.close()

@@ -214,7 +214,9 @@ class MasterState:
     def since(self, symbol: str, overlap_ms: int) -> int | None:
         """Where the next trade fetch starts: a little before the newest trade, to catch late arrivals."""
         cursor = self.cursors.get(symbol)
-        return None if cursor is None else max(cursor - overlap_ms, 0)
+        # 0 means "from the beginning": ask without a start, since some APIs (Binance USDⓈ-M userTrades)
+        # turn a start into a 7-day window, and one starting in 1970 returns nothing
+        return None if cursor is None else max(cursor - overlap_ms, 0) or None
 
     # --- changes ----------------------------------------------------------------------------------
     def mark_seen(self, symbol: str, trade_id: str, timestamp: int, overlap_ms: int) -> None:

@@ -142,6 +142,7 @@ class MasterWatcher:
         self.polls = 0  # completed polls since the last load (the supervisor's health signal)
         self._state: MasterState | None = None
         self._symbols: dict[str, None] = {}  # ordered set
+        self._margin: dict[str, dict[str, str]] = {}  # perpetual → the master's leverage and margin mode
 
     @classmethod
     def for_strategy(
@@ -331,30 +332,38 @@ class MasterWatcher:
             occurred_at=ms_to_datetime(trade.timestamp),
             detected_at=detected_at,
             payload={"fee": plain(trade.fee), "fee_currency": trade.fee_currency, "client_order_id": trade.client_order_id,
-                     **await self._margin_settings(trade.symbol)},
+                     **await self._margin_settings(trade.symbol, opening=state.position(trade.symbol) == 0)},
         )
         state.mark_seen(trade.symbol, trade.id, trade.timestamp, self.config.overlap_ms)
         if event is not None:
             state.apply_fill(trade.symbol, trade.side, trade.amount, order_id, filled)
             await self._deliver(event)
 
-    async def _margin_settings(self, symbol: str) -> dict[str, str]:
+    async def _margin_settings(self, symbol: str, *, opening: bool) -> dict[str, str]:
         """The master's leverage and margin mode on a perpetual, which followers copy unless they fix
-        their own; empty on spot, or when the exchange does not say (followers keep theirs)."""
+        their own; empty on spot, or when the exchange does not say (followers keep theirs).
+
+        Read from the exchange when a fill opens a position from flat (where the terms are chosen)
+        and reused for the fills that add to it or close it, so the detection path pays one request
+        per position, not one per fill."""
         if ":" not in symbol:
             return {}
+        if not opening and symbol in self._margin:
+            return self._margin[symbol]
         try:
             positions = await self.gateway.fetch_positions()
         except ExchangeError as exc:
             log.warning("master leverage of %s unknown: %s", symbol, exc.code)
             return {}
+        settings: dict[str, str] = {}
         for position in positions:
             if position.symbol == symbol:
-                settings = {"leverage": plain(position.leverage)} if position.leverage else {}
+                if position.leverage:
+                    settings["leverage"] = plain(position.leverage)
                 if position.margin_mode:
                     settings["margin_mode"] = position.margin_mode
-                return settings
-        return {}
+        self._margin[symbol] = settings
+        return settings
 
     async def _on_order_change(self, change: OrderChange, detected_at: datetime) -> None:
         order = change.order
