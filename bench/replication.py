@@ -5,7 +5,7 @@
 
 The Binance emulator runs in its own process (`python -m core.emulator`) on 127.0.0.1. Setup (users,
 accounts with vault-sealed keys, subscriptions, bulk-created) is not timed; the followers' book and the
-markets are loaded before the first event, as in a running engine. Each repeat is a new master fill
+markets are loaded before the first event, as `copytrade run` does at start-up (ReplicationEngine.prepare). Each repeat is a new master fill
 (a market buy), persisted with `detected_at` and replicated at once. Figures per N:
 
 - ack p50 / p99: MasterEvent.detected_at -> CopyOrder.acked_at over every follower of every repeat;
@@ -16,8 +16,8 @@ markets are loaded before the first event, as in a running engine. Each repeat i
 - raw: the same number of `create_order` calls straight on ccxt instances (built beforehand, shared
   session and markets), at the same concurrency, no engine, no database; engine/raw = the ratio.
 
-Like a long-running engine after start-up, the heap is collected and frozen (`gc.freeze()`) once the
-setup is done (`--no-gc-freeze` to compare). The shared Binance throttler is raised (as in
+Like `copytrade run` after start-up, the heap is collected and frozen and the collector's young
+threshold raised (core/heap.py) once the setup is done (`--no-gc-tuning` to compare). The shared Binance throttler is raised (as in
 bench/gateway.py): ccxt's default 50 ms per request would measure the throttler, not the engine. A postgres `--database-url` has its public schema DROPPED
 and recreated: point it at a scratch database. Every run is bounded in time.
 """
@@ -65,6 +65,7 @@ from core.exchange.base import Credentials  # noqa: E402
 from core.exchange.ccxt_gateway import CcxtGateway  # noqa: E402
 from core.exchange.ccxt_shared import CcxtShared  # noqa: E402
 from core.exchange.provider import Gateways  # noqa: E402
+from core.heap import settle_heap as core_settle_heap  # noqa: E402
 from core.keystore import seal_credentials  # noqa: E402
 from core.vault import Vault, generate_key  # noqa: E402
 
@@ -156,14 +157,14 @@ def measure(fan: FanOut, event: MasterEvent) -> tuple[list[float], float, float,
     return acked, max(acked, default=float("nan")), min(sent, default=float("nan")), failed
 
 
-def settle_heap(freeze: bool) -> None:
-    """What a long-running engine process looks like after start-up: setup garbage collected and,
-    with `freeze`, the long-lived heap (ccxt's ~100 exchange classes, tortoise, the followers' book)
-    moved out of the collector's generations. Without it every full collection walks it all:
-    measured here, 7 gen-2 collections cost 1.2 s over 5 fan-outs to 1,000 followers (~170 ms pauses)."""
-    gc.collect()
-    if freeze:
-        gc.freeze()
+def settle_heap(tuned: bool) -> None:
+    """What a long-running engine process does once start-up is done (core/heap.py, called by
+    `copytrade run`): collect, freeze the long-lived heap, space out the collections. `--no-gc-tuning`
+    leaves CPython's defaults, to compare."""
+    if tuned:
+        core_settle_heap()
+    else:
+        gc.collect()
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -193,14 +194,16 @@ async def run_engine(engine: ReplicationEngine, strategy: Strategy, followers: i
     return result
 
 
-async def run_raw(shared: CcxtShared, base_url: str, orders: int, concurrency: int, run: str) -> tuple[float, float]:
-    """(orders/s, CPU s) of bare `client.create_order` calls over pre-built instances (distinct keys)."""
+async def run_raw(shared: CcxtShared, base_url: str, orders: int, concurrency: int, run: str, tuned: bool) -> tuple[float, float]:
+    """(orders/s, CPU s) of bare `client.create_order` calls over pre-built instances (distinct keys),
+    with the same start-up heap treatment as the engine's run (see settle_heap)."""
     options = ExchangeOptions(base_url=base_url)
     gateways = [CcxtGateway("binance", Credentials(*bench_credentials(i)), options, shared)
                 for i in range(min(orders, RAW_INSTANCES))]
     await gateways[0].load_markets()
     for gateway in gateways[1:]:
         await gateway.load_markets()
+    settle_heap(tuned)
     ids = itertools.count()
 
     async def worker(offset: int) -> None:
@@ -221,10 +224,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def report(results: list[Result], concurrency: int, database: str, freeze: bool) -> None:
+def report(results: list[Result], concurrency: int, database: str, tuned: bool) -> None:
     print()
     print(f"replication fan-out, Binance emulator in its own process, concurrency {concurrency}, DB {database}, "
-          f"gc.freeze after start-up: {'yes' if freeze else 'no'}, load average {os.getloadavg()[0]:.2f} (2 cores)")
+          f"GC tuned after start-up: {'yes' if tuned else 'no'}, load average {os.getloadavg()[0]:.2f} (2 cores)")
     header = (f"{'N':>6} {'ack p50':>9} {'ack p99':>9} {'last ack':>9} {'worst':>8} {'orders/s':>9} "
               f"{'raw/s':>8} {'eng/raw':>8} {'1st sent':>9} {'RSS MiB':>8} {'no ack':>7}")
     print(header)
@@ -257,14 +260,15 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
         for followers in args.followers:
             t0 = time.perf_counter()
             strategy = await create_strategy(vault, followers)
-            await engine.book.followers(strategy.id)  # a running engine has its followers' book loaded
-            settle_heap(args.gc_freeze)
+            await engine.prepare(strategy.id)  # as `copytrade run` does at start: followers' book and keys loaded
+            settle_heap(args.gc_tuning)
             print(f"setup N={followers}: {time.perf_counter() - t0:.1f} s (not timed)", flush=True)
             result = await run_engine(engine, strategy, followers, args.repeats, price, seq, emulator)
             await bus.drain()
-            settle_heap(args.gc_freeze)
-            result.raw_rate, result.raw_cpu = await run_raw(shared, base_url, followers, args.concurrency, f"raw{followers}-")
-            gc.collect()  # the raw run's closed ccxt instances are cyclic garbage: not the next run's cost
+            result.raw_rate, result.raw_cpu = await run_raw(shared, base_url, followers, args.concurrency, f"raw{followers}-",
+                                                            args.gc_tuning)
+            gc.unfreeze()  # the raw run's closed ccxt instances are cyclic garbage: not the next run's cost
+            gc.collect()
             results.append(result)
             print(f"N={followers}: last ack {', '.join(f'{x:.3f}' for x in result.last_ack)} s; "
                   f"first sent {', '.join(f'{x * 1000:.1f}' for x in result.first_sent)} ms; "
@@ -277,7 +281,7 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
         await gateways.close()
         await shared.close()
         await close_db()
-    report(results, args.concurrency, database.split("://")[0], args.gc_freeze)
+    report(results, args.concurrency, database.split("://")[0], args.gc_tuning)
 
 
 def main() -> None:
@@ -286,8 +290,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
-                        help="leave the start-up heap in the collector's generations (see settle_heap)")
+    parser.add_argument("--no-gc-tuning", dest="gc_tuning", action="store_false",
+                        help="keep CPython's collector defaults (see settle_heap)")
     args = parser.parse_args()
     proc, port = start_emulator(max(args.followers))
     try:

@@ -40,6 +40,7 @@ from core.config import Settings
 from core.engine.replicator import ReplicationEngine
 from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.paper import PaperExchange
+from core.heap import settle_heap
 from core.runtime import Core
 from core.services.accounts import AccountService, ccxt_gateway_factory
 from core.services.leaderboard import Leaderboard
@@ -159,6 +160,7 @@ async def run_app(settings: Settings) -> None:
         settings, ccxt=core.gateways.shared, paper=core.gateways.paper, bus=core.bus,
         vault=core.gateways.vault, engine=core.engine,
     ))
+    settle_heap()  # everything long-lived is loaded: keep the collector off the fan-outs (core/heap.py)
     try:
         if settings.webhook_url:
             await _serve_webhook(dispatcher, bot, settings)

@@ -15,12 +15,12 @@ from core.bus import EventBus
 from core.config import Settings
 from core.db import close_db, init_db
 from core.db.migrate import migrate
-from core.db.models import Subscription
+from core.db.models import Strategy, Subscription
 from core.engine.drift import reconcile_drift
 from core.engine.order_sync import sync_open_orders
 from core.engine.recovery import recover
 from core.engine.replicator import ReplicationEngine
-from core.engine.supervisor import WatcherSupervisor
+from core.engine.supervisor import WATCHED_STATUSES, WatcherSupervisor
 from core.engine.unsubscribe import resume_cancelling, unsubscribe
 from core.engine.watcher import WatcherConfig
 from core.exchange.ccxt_shared import CcxtShared
@@ -84,6 +84,8 @@ class Core:
         touched = await recover(self.engine)
         unfinished = await resume_cancelling(self.engine)
         log.info("recovery: %d fan-out(s) reconciled, %d unsubscribe(s) carried on", touched, len(unfinished))
+        for strategy_id in await Strategy.filter(status__in=WATCHED_STATUSES).values_list("id", flat=True):
+            await self.engine.prepare(strategy_id)
         self.tasks.append(asyncio.create_task(self.feed.run(), name="price-feed"))
         self.tasks.append(asyncio.create_task(self.supervisor.run(), name="watchers"))
         self.scheduler = start_scheduler(self.runner)

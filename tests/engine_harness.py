@@ -33,7 +33,9 @@ from core.config import ExchangeOptions, Limits, Settings
 from core.db.models import CopyOrder, ExchangeAccount, MasterEvent, Strategy, Subscription
 from core.emulator.binance import SpotOrder
 from core.emulator.server import ExchangeEmulator
+from core.engine import outbox
 from core.engine.dispatch import RetryPolicy
+from core.engine.outbox import OutboxRow
 from core.engine.planner import Market, plan
 from core.engine.replicator import FanOut, ReplicationEngine
 from core.engine.sizing import proportional_k
@@ -225,19 +227,19 @@ class EngineHarness:
         await self.bus.drain()
         return fan
 
-    async def write_outbox(self, event: MasterEvent, followers: list[FollowerAccount] | None = None) -> list[CopyOrder]:
+    async def write_outbox(self, event: MasterEvent, followers: list[FollowerAccount] | None = None) -> list[OutboxRow]:
         """The rows the engine would write for `event` (its planner, its ids), left PENDING and not sent.
 
         That is the state a crash between the outbox write and the send leaves behind."""
         wanted = {f.id for f in (followers if followers is not None else self.followers)}
         book = [f for f in await self.engine.book.followers(event.strategy_id) if f.id in wanted]
-        rows: list[CopyOrder] = []
+        rows: list[OutboxRow] = []
         for follower in book:
             async with self.gateways.lease(follower.subscription.account) as gateway:
                 await gateway.load_markets()
                 market = Market(gateway.market(event.symbol), await gateway.fetch_price(event.symbol))
             rows.extend(self.engine._row(event, follower, p) for p in plan(event, follower, market, self.limits))
-        await self.engine._insert(rows)
+        await outbox.write(rows)
         return rows
 
     # --- what happened --------------------------------------------------------------------------

@@ -401,3 +401,21 @@ async def test_recovery_finds_sends_and_expires(h: EngineHarness, emulator: Exch
     assert positions[reached.id] > 0
     assert await MasterEvent.filter(fanned_out_at=None).count() == 0
     assert await recover(h.engine) == 0
+
+
+async def test_prepare_opens_keys_ahead_and_a_broken_key_fails_only_its_follower(h: EngineHarness) -> None:
+    broken, alice = await h.add_follower(D(1000)), await h.add_follower(D(2500))
+    sealed = broken.account.credentials
+    assert sealed is not None
+    broken.account.credentials = sealed[:-8] + ("A" * 8 if not sealed.endswith("A" * 8) else "B" * 8)  # tampered at rest
+    await broken.account.save(update_fields=["credentials"])
+    h.engine.invalidate(h.strategy.id)
+    await h.engine.prepare(h.strategy.id)  # the broken key does not stop it
+    assert str(alice.account.id) in h.gateways.keyed and str(broken.account.id) not in h.gateways.keyed
+
+    fan = await h.replicate(await h.master_event(side="buy", amount=D(1000), price=PRICE))  # the broken one plans first
+    rows = {r.subscription_id: r for r in fan.rows}
+    assert (rows[broken.id].status, rows[broken.id].reason) == (CopyOrderStatus.FAILED, "vault_decrypt")
+    assert rows[alice.id].status == CopyOrderStatus.FILLED
+    assert h.orders(broken) == [] and len(h.orders(alice)) == 1
+    assert {e.subscription_id: e.reason for e in h.recorder.of(CopyFailed)} == {broken.id: "vault_decrypt"}

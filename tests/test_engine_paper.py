@@ -92,3 +92,22 @@ async def test_entry_guards_min_equity_and_max_open_trades(db: str, venue: Paper
     fan = await engine.replicate(await master_fill(strat, 4, "buy", "100", before="1200"))
     row = {r.subscription_id: r for r in fan.rows}[subs[1].id]
     assert (row.status, row.reason) == (CopyOrderStatus.SKIPPED, "max_open_trades")
+
+
+async def test_one_position_row_per_holding_across_events_reloads_and_closes(db: str, venue: PaperExchange) -> None:
+    strat, subs, engine, bus, recorder = await setup(venue, [D(1000)])
+    sub = subs[0].id
+
+    async def rows() -> list[tuple[D, bool]]:
+        return [(p.amount, p.closed_at is None) for p in await Position.filter(subscription_id=sub).order_by("id")]
+
+    await engine.replicate(await master_fill(strat, 1, "buy", "1000"))
+    await engine.replicate(await master_fill(strat, 2, "buy", "500", before="1000"))
+    assert await rows() == [(D(150), True)]  # the second fill grew the same row
+    engine.invalidate(strat.id)  # a reload reads the row's id back with the holding
+    await engine.replicate(await master_fill(strat, 3, "sell", "750", before="1500"))
+    assert await rows() == [(D(75), True)]
+    await engine.replicate(await master_fill(strat, 4, "sell", "750", before="750"))
+    assert await rows() == [(D(0), False)]  # closed, not deleted
+    await engine.replicate(await master_fill(strat, 5, "buy", "1000"))
+    assert await rows() == [(D(0), False), (D(100), True)]  # a fresh position with fresh P&L

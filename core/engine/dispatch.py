@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from core.db.bulk import update_rows
 from core.db.models import CopyOrder, CopyOrderStatus
+from core.engine.outbox import Row
 from core.errors import (
     CopytradeError,
     ExchangeError,
@@ -52,7 +53,7 @@ class RetryPolicy:
     outage_window: float = 60.0  # held this long through an outage, then expired
 
 
-def record_order(row: CopyOrder, order: Order) -> None:
+def record_order(row: Row, order: Order) -> None:
     """Copy what the exchange says about the order onto the row."""
     row.exchange_order_id = order.id
     row.filled = order.filled
@@ -68,7 +69,7 @@ def record_order(row: CopyOrder, order: Order) -> None:
     row.acked_at = row.acked_at or utcnow()
 
 
-def fail(row: CopyOrder, status: CopyOrderStatus, error: CopytradeError | str, detail: str = "") -> None:
+def fail(row: Row, status: CopyOrderStatus, error: CopytradeError | str, detail: str = "") -> None:
     row.status = status
     row.reason = error if isinstance(error, str) else error.code
     row.reason_detail = (detail or (str(error) if not isinstance(error, str) else ""))[:255]
@@ -78,7 +79,7 @@ class Sender:
     def __init__(self, retry: RetryPolicy) -> None:
         self.retry = retry
 
-    async def create(self, gateway: Gateway, row: CopyOrder, *, uncertain: bool = False) -> None:
+    async def create(self, gateway: Gateway, row: Row, *, uncertain: bool = False) -> None:
         """Place the row's order; `uncertain` when an earlier attempt may have reached the exchange."""
         request = OrderRequest(
             symbol=row.symbol, side=row.side, type=row.order_type, amount=Decimal(row.amount),  # type: ignore[arg-type]
@@ -135,7 +136,7 @@ class Sender:
                     raise
                 await asyncio.sleep(max(self._backoff(attempt), getattr(exc, "retry_after", 0) or 0))
 
-    async def _exists(self, gateway: Gateway, row: CopyOrder) -> bool:
+    async def _exists(self, gateway: Gateway, row: Row) -> bool:
         try:
             found = await gateway.fetch_order_by_client_id(row.symbol, row.client_order_id)
         except ExchangeError:
@@ -154,10 +155,10 @@ class RowWriter:
 
     def __init__(self, batch: int = 500) -> None:
         self.batch = batch
-        self._pending: dict[int, CopyOrder] = {}
+        self._pending: dict[int, Row] = {}
         self._lock = asyncio.Lock()
 
-    def add(self, row: CopyOrder) -> None:
+    def add(self, row: Row) -> None:
         self._pending[row.id] = row
 
     async def flush(self) -> None:
@@ -171,5 +172,5 @@ class RowWriter:
         return len(self._pending)
 
 
-def remaining(row: CopyOrder) -> Decimal:
+def remaining(row: Row) -> Decimal:
     return max(Decimal(row.amount) - Decimal(row.filled or ZERO), ZERO)

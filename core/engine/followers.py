@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.db.models import CopyOrder, Position, StrategyStatus, Subscription, SubscriptionStatus
+from core.db.models import Position, StrategyStatus, Subscription, SubscriptionStatus
+from core.engine.outbox import Row
 from core.money import ZERO
 
 LIVE_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED)
@@ -24,6 +25,7 @@ class Holding:
     entry_price: Decimal = ZERO
     realized_pnl: Decimal = ZERO
     fees: Decimal = ZERO
+    position_id: int | None = None  # its open Position row, once written (core/engine/positions.py)
 
     def apply(self, side: str, quantity: Decimal, price: Decimal, fee: Decimal = ZERO) -> None:
         """Book a fill: grow at the average price, or reduce and realize P&L, or flip through zero."""
@@ -97,10 +99,10 @@ class FollowerBook:
 def holding_from(position: Position) -> Holding:
     """The in-memory holding of an open Position row (short positions are negative amounts)."""
     amount = position.amount if position.side == "long" else -position.amount
-    return Holding(amount, position.entry_price, position.realized_pnl, position.fees)
+    return Holding(amount, position.entry_price, position.realized_pnl, position.fees, position.id)
 
 
-def book_fill(follower: Follower, row: CopyOrder, quantity: Decimal, price: Decimal, fee: Decimal) -> None:
+def book_fill(follower: Follower, row: Row, quantity: Decimal, price: Decimal, fee: Decimal) -> None:
     """Book `quantity` of `row` filled at `price` into the follower's holding.
 
     Spot exchanges take a buy's fee out of the coins bought (Binance: 100 XRP bought, 99.9 arrive), and

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from core.config import Settings
 from core.db.models import ExchangeAccount
-from core.errors import ExchangeError
+from core.errors import CopytradeError, ExchangeError
 from core.exchange.base import Gateway
 from core.exchange.ccxt_gateway import CcxtGateway
 from core.exchange.ccxt_shared import CcxtShared
@@ -58,6 +58,14 @@ class Gateways:
             return
         async with self.pool.lease(str(account.id), lambda: self._build(account)) as gateway:
             yield gateway
+
+    async def warm(self, account: ExchangeAccount) -> None:
+        """Build an account's shared-client gateway ahead of its first order: decrypting the key of
+        each of 1,000 followers would otherwise land on the first fan-out. A key that cannot be
+        opened is left for the order to meet, which records the reason."""
+        if account.exchange in SHARED_EXCHANGES and str(account.id) not in self.keyed:
+            with contextlib.suppress(CopytradeError):
+                await self.keyed.get(str(account.id), lambda: self._build(account))
 
     def _paper_gateway(self, account: ExchangeAccount) -> Gateway:
         if self.paper is None:
