@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from core.engine.lanes import Lanes
 
 
@@ -62,3 +64,19 @@ async def test_cancel_stops_the_workers() -> None:
     lanes.cancel()
     await asyncio.sleep(0)
     assert all(worker.cancelled() or worker.done() for worker in lanes._workers)
+
+
+async def test_a_failing_send_does_not_stall_the_lane_and_join_raises_it() -> None:
+    sent: list[int] = []
+
+    async def send(item: int) -> None:
+        if item % 3 == 0:
+            raise RuntimeError(f"database down at {item}")
+        sent.append(item)
+
+    lanes = Lanes(send, width=1, backlog=1)  # one worker: had it died, the second put would wait forever
+    for item in range(10):
+        await asyncio.wait_for(lanes.put("binance", item), 1)
+    with pytest.raises(RuntimeError, match="database down at 0"):
+        await asyncio.wait_for(lanes.join(), 1)
+    assert sent == [1, 2, 4, 5, 7, 8]

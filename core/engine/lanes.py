@@ -22,6 +22,7 @@ class Lanes(Generic[T]):
         self._backlog = backlog
         self._queues: dict[str, asyncio.Queue[T | None]] = {}
         self._workers: list[asyncio.Task[None]] = []
+        self._error: Exception | None = None
 
     async def put(self, exchange: str, item: T) -> None:
         queue = self._queues.get(exchange)
@@ -31,11 +32,14 @@ class Lanes(Generic[T]):
         await queue.put(item)
 
     async def join(self) -> None:
-        """Wait until every queued item has been sent, then stop the workers."""
+        """Wait until every queued item has been sent, then stop the workers; raise the first error
+        a send raised, if any."""
         for queue in self._queues.values():
             for _ in range(self._width):
                 await queue.put(None)
         await asyncio.gather(*self._workers)
+        if self._error is not None:
+            raise self._error
 
     def cancel(self) -> None:
         for worker in self._workers:
@@ -43,4 +47,7 @@ class Lanes(Generic[T]):
 
     async def _work(self, queue: asyncio.Queue[T | None]) -> None:
         while (item := await queue.get()) is not None:
-            await self._send(item)
+            try:
+                await self._send(item)
+            except Exception as exc:  # keep taking rows: a lane that stopped would leave `put` waiting forever
+                self._error = self._error or exc
