@@ -1,25 +1,30 @@
 """One master fill fanned out to N followers through the engine and real ccxt, against the emulator.
 
-    .venv/bin/python bench/replication.py [--followers 100,1000,5000] [--repeats 3] [--concurrency 64]
+    .venv/bin/python bench/replication.py [--followers 100,1000,5000] [--repeats 5] [--concurrency 64]
                                           [--database-url sqlite:///tmp/x.sqlite3]
 
 The Binance emulator runs in its own process (`python -m core.emulator`) on 127.0.0.1. Setup (users,
-accounts with vault-sealed keys, subscriptions, bulk-created) is not timed; the followers' book and the
-markets are loaded before the first event, as `copytrade run` does at start-up (ReplicationEngine.prepare). Each repeat is a new master fill
-(a market buy), persisted with `detected_at` and replicated at once. Figures per N:
+accounts with vault-sealed keys, subscriptions, bulk-created) is not timed; the followers' book, their
+keys and the markets are loaded before the first event, as `copytrade run` does at start-up
+(ReplicationEngine.prepare). Each repeat is a new master fill (a market buy), persisted with
+`detected_at` and replicated at once, followed by one run of the raw baseline. Figures per N:
 
 - ack p50 / p99: MasterEvent.detected_at -> CopyOrder.acked_at over every follower of every repeat;
 - last ack: detection -> the last follower's ack (median of the repeats, and the worst);
 - orders/s: followers / (detection -> last ack), median of the repeats;
 - first sent: detection -> the first follower order handed to ccxt (CopyOrder.sent_at), p50 of repeats;
-- RSS: this process after the repeats;
-- raw: the same number of `create_order` calls straight on ccxt instances (built beforehand, shared
-  session and markets), at the same concurrency, no engine, no database; engine/raw = the ratio.
+- RSS: this process after the first fan-out (before the raw baseline's ccxt instances exist);
+- raw/s: the same number of `create_order` calls straight on ccxt instances (built beforehand, shared
+  session and markets), at the same concurrency, no engine, no database, median of the repeats;
+- eng/raw: each repeat's engine orders/s over the raw run right after it, median of the repeats. The
+  pairing matters on a shared machine: its speed drifts by 10-20 % over minutes, and a ratio of two
+  runs minutes apart measured that drift as much as the engine.
 
 Like `copytrade run` after start-up, the heap is collected and frozen and the collector's young
-threshold raised (core/heap.py) once the setup is done (`--no-gc-tuning` to compare). The shared Binance throttler is raised (as in
-bench/gateway.py): ccxt's default 50 ms per request would measure the throttler, not the engine. A postgres `--database-url` has its public schema DROPPED
-and recreated: point it at a scratch database. Every run is bounded in time.
+threshold raised (core/heap.py) once the setup is done (`--no-gc-tuning` to compare). The shared
+Binance throttler is raised (as in bench/gateway.py): ccxt's default 50 ms per request would measure
+the throttler, not the engine. A postgres `--database-url` has its public schema DROPPED and
+recreated: point it at a scratch database. Every run is bounded in time.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -89,8 +94,11 @@ class Result:
     emulator_cpu: list[float]  # CPU seconds of the emulator process per repeat
     failed: int
     rss_mib: float
-    raw_rate: float = 0.0
-    raw_cpu: float = 0.0
+    raw_rate: list[float] = field(default_factory=list)  # per repeat, run right after that repeat's fan-out
+    raw_cpu: list[float] = field(default_factory=list)
+
+    def ratios(self) -> list[float]:
+        return [engine / raw for engine, raw in zip(self.rate, self.raw_rate) if raw]
 
 
 def start_emulator(accounts: int) -> tuple[subprocess.Popen[str], int]:
@@ -172,51 +180,55 @@ def cpu_seconds(process: psutil.Process) -> float:
     return times.user + times.system
 
 
-async def run_engine(engine: ReplicationEngine, strategy: Strategy, followers: int, repeats: int, price: Decimal,
-                     seq: itertools.count, emulator: psutil.Process) -> Result:
-    result = Result(followers, [], [], [], [], [], [], 0, 0.0)
-    for _ in range(repeats):
-        cpu0, emu0 = time.process_time(), cpu_seconds(emulator)
-        event = await master_fill(strategy, next(seq), price)
-        fan = await engine.replicate(event)
-        result.cpu.append(time.process_time() - cpu0)
-        result.emulator_cpu.append(cpu_seconds(emulator) - emu0)
-        acked, last, first, failed = measure(fan, event)
-        result.acks += acked
-        result.last_ack.append(last)
-        result.first_sent.append(first)
-        result.rate.append(len(acked) / last if last > 0 else 0.0)
-        result.failed += failed
-        if failed:
-            reasons = {(r.status, r.reason) for r in fan.rows if r.acked_at is None}
-            print(f"  N={followers}: {failed} rows without ack: {sorted(map(str, reasons))[:5]}", flush=True)
-    result.rss_mib = psutil.Process(os.getpid()).memory_info().rss / 2**20
-    return result
+async def run_engine(engine: ReplicationEngine, strategy: Strategy, result: Result, price: Decimal,
+                     seq: itertools.count, emulator: psutil.Process) -> None:
+    """One repeat: a new master fill, fanned out; its figures appended to `result`."""
+    cpu0, emu0 = time.process_time(), cpu_seconds(emulator)
+    event = await master_fill(strategy, next(seq), price)
+    fan = await engine.replicate(event)
+    result.cpu.append(time.process_time() - cpu0)
+    result.emulator_cpu.append(cpu_seconds(emulator) - emu0)
+    acked, last, first, failed = measure(fan, event)
+    result.acks += acked
+    result.last_ack.append(last)
+    result.first_sent.append(first)
+    result.rate.append(len(acked) / last if last > 0 else 0.0)
+    result.failed += failed
+    if failed:
+        reasons = {(r.status, r.reason) for r in fan.rows if r.acked_at is None}
+        print(f"  N={result.followers}: {failed} rows without ack: {sorted(map(str, reasons))[:5]}", flush=True)
 
 
-async def run_raw(shared: CcxtShared, base_url: str, orders: int, concurrency: int, run: str, tuned: bool) -> tuple[float, float]:
-    """(orders/s, CPU s) of bare `client.create_order` calls over pre-built instances (distinct keys),
-    with the same start-up heap treatment as the engine's run (see settle_heap)."""
-    options = ExchangeOptions(base_url=base_url)
-    gateways = [CcxtGateway("binance", Credentials(*bench_credentials(i)), options, shared)
-                for i in range(min(orders, RAW_INSTANCES))]
-    await gateways[0].load_markets()
-    for gateway in gateways[1:]:
-        await gateway.load_markets()
-    settle_heap(tuned)
-    ids = itertools.count()
+class RawBaseline:
+    """Bare `client.create_order` calls over pre-built ccxt instances (distinct keys, shared session and
+    markets), no engine and no database: the reference the engine's throughput is divided by."""
 
-    async def worker(offset: int) -> None:
-        for n in range(offset, orders, concurrency):
-            client = gateways[n % len(gateways)].client
-            await client.create_order(SYMBOL, "market", "buy", str(MASTER_AMOUNT), None, {"clientOrderId": f"{run}-{next(ids)}"})
+    def __init__(self, shared: CcxtShared, base_url: str, orders: int, concurrency: int) -> None:
+        options = ExchangeOptions(base_url=base_url)
+        self.gateways = [CcxtGateway("binance", Credentials(*bench_credentials(i)), options, shared)
+                         for i in range(min(orders, RAW_INSTANCES))]
+        self.orders = orders
+        self.concurrency = concurrency
+        self.ids = itertools.count()
 
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    for gateway in gateways:
-        await gateway.close()
-    return orders / elapsed, cpu
+    async def load(self) -> None:
+        for gateway in self.gateways:
+            await gateway.load_markets()
+
+    async def run(self) -> tuple[float, float]:
+        """(orders/s, CPU s) of one run of `orders` calls."""
+        async def worker(offset: int) -> None:
+            for n in range(offset, self.orders, self.concurrency):
+                client = self.gateways[n % len(self.gateways)].client
+                await client.create_order(SYMBOL, "market", "buy", str(MASTER_AMOUNT), None, {"clientOrderId": f"raw-{next(self.ids)}"})
+
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker(i) for i in range(self.concurrency)))
+        return self.orders / (time.perf_counter() - t0), time.process_time() - cpu0
+
+    async def close(self) -> None:
+        for gateway in self.gateways:
+            await gateway.close()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -234,9 +246,10 @@ def report(results: list[Result], concurrency: int, database: str, tuned: bool) 
     print("-" * len(header))
     for r in results:
         rate = statistics.median(r.rate)
+        raw_rate = statistics.median(r.raw_rate)
         print(f"{r.followers:>6} {pct(r.acks, .5) * 1000:>7.0f}ms {pct(r.acks, .99) * 1000:>7.0f}ms "
-              f"{statistics.median(r.last_ack):>8.3f}s {max(r.last_ack):>7.3f}s {rate:>9,.0f} {r.raw_rate:>8,.0f} "
-              f"{rate / r.raw_rate if r.raw_rate else 0:>8.2f} {statistics.median(r.first_sent) * 1000:>7.1f}ms "
+              f"{statistics.median(r.last_ack):>8.3f}s {max(r.last_ack):>7.3f}s {rate:>9,.0f} {raw_rate:>8,.0f} "
+              f"{statistics.median(r.ratios()):>8.2f} {statistics.median(r.first_sent) * 1000:>7.1f}ms "
               f"{r.rss_mib:>8.0f} {r.failed:>7}")
     print()
     print("targets: last ack <= 0.5 s at N=1,000 and <= 3 s at N=5,000; eng/raw >= 0.8 at N=1,000; "
@@ -263,18 +276,32 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
             await engine.prepare(strategy.id)  # as `copytrade run` does at start: followers' book and keys loaded
             settle_heap(args.gc_tuning)
             print(f"setup N={followers}: {time.perf_counter() - t0:.1f} s (not timed)", flush=True)
-            result = await run_engine(engine, strategy, followers, args.repeats, price, seq, emulator)
+            result = Result(followers, [], [], [], [], [], [], 0, 0.0)
+            await run_engine(engine, strategy, result, price, seq, emulator)
             await bus.drain()
-            result.raw_rate, result.raw_cpu = await run_raw(shared, base_url, followers, args.concurrency, f"raw{followers}-",
-                                                            args.gc_tuning)
-            gc.unfreeze()  # the raw run's closed ccxt instances are cyclic garbage: not the next run's cost
+            result.rss_mib = psutil.Process(os.getpid()).memory_info().rss / 2**20  # before the raw instances exist
+            raw = RawBaseline(shared, base_url, followers, args.concurrency)
+            await raw.load()
+            settle_heap(args.gc_tuning)
+            for repeat in range(args.repeats):
+                if repeat:
+                    await run_engine(engine, strategy, result, price, seq, emulator)
+                    await bus.drain()
+                raw_rate, raw_cpu = await raw.run()
+                result.raw_rate.append(raw_rate)
+                result.raw_cpu.append(raw_cpu)
+            await raw.close()
+            del raw
+            gc.unfreeze()  # the raw baseline's closed ccxt instances are cyclic garbage: not the next N's cost
             gc.collect()
             results.append(result)
             print(f"N={followers}: last ack {', '.join(f'{x:.3f}' for x in result.last_ack)} s; "
                   f"first sent {', '.join(f'{x * 1000:.1f}' for x in result.first_sent)} ms; "
                   f"CPU engine {', '.join(f'{x:.2f}' for x in result.cpu)} s, emulator "
-                  f"{', '.join(f'{x:.2f}' for x in result.emulator_cpu)} s; raw {result.raw_rate:,.0f}/s "
-                  f"({result.raw_cpu * 1000 / followers:.2f} ms CPU/order)",
+                  f"{', '.join(f'{x:.2f}' for x in result.emulator_cpu)} s; raw "
+                  f"{', '.join(f'{x:,.0f}' for x in result.raw_rate)}/s "
+                  f"({statistics.median(result.raw_cpu) * 1000 / followers:.2f} ms CPU/order); eng/raw "
+                  f"{', '.join(f'{x:.2f}' for x in result.ratios())}",
                   flush=True)
     finally:
         await bus.close()
@@ -287,7 +314,7 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--followers", default="100,1000,5000", type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-gc-tuning", dest="gc_tuning", action="store_false",

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
+from core.db import bulk
 from core.db.bulk import insert_rows, update_rows
 from core.db.models import CopyOrder, CopyOrderStatus, MasterEvent, Position
 from core.engine import outbox
@@ -66,19 +69,40 @@ async def test_outbox_rows_are_inserted_with_their_ids_and_read_back_as_written(
     await insert_rows(Position, [], ("symbol",), key="symbol")  # nothing to write is not an error
 
 
+class PositionRow:
+    """A Position's columns on a plain object, as core/engine/positions.py writes them."""
+
+    FIELDS = ("account_id", "symbol", "amount", "side", "opened_at", "entry_price", "realized_pnl", "fees")
+
+    def __init__(self, account_id: object, symbol: str, amount: Decimal, opened: datetime) -> None:
+        self.account_id, self.symbol, self.amount, self.side, self.opened_at = account_id, symbol, amount, "long", opened
+        self.entry_price, self.realized_pnl, self.fees = Decimal("0.5"), Decimal(0), Decimal(0)
+        self.id: int | None = None
+
+
 async def test_position_rows_take_the_account_uuid_and_match_ids_by_key(db: str) -> None:
     accounts = [await factories.account(await factories.user()) for _ in range(3)]
     opened = datetime(2025, 3, 1, tzinfo=UTC)
-
-    class Row:
-        def __init__(self, account_id: object, symbol: str, amount: Decimal) -> None:
-            self.account_id, self.symbol, self.amount, self.side, self.opened_at = account_id, symbol, amount, "long", opened
-            self.entry_price, self.realized_pnl, self.fees = Decimal("0.5"), Decimal(0), Decimal(0)
-            self.id: int | None = None
-
-    rows = [Row(a.id, f"S{i}/USDT", Decimal(i)) for i, a in enumerate(accounts)]
-    await insert_rows(Position, rows, ("account_id", "symbol", "amount", "side", "opened_at", "entry_price", "realized_pnl",
-                                       "fees"), key="symbol")
+    await Position.create(account=accounts[0], symbol="OLD/USDT", side="long", opened_at=opened)
+    await Position.filter(symbol="OLD/USDT").delete()  # an id that must not be handed out again
+    rows = [PositionRow(a.id, f"S{i}/USDT", Decimal(i), opened) for i, a in enumerate(accounts)]
+    await insert_rows(Position, rows, PositionRow.FIELDS, key="symbol")
+    assert min(row.id for row in rows) > 1  # type: ignore[operator]
     for row in rows:
         got = await Position.get(id=row.id)
         assert (got.account_id, got.symbol, got.amount, got.opened_at) == (row.account_id, row.symbol, row.amount, opened)  # type: ignore[attr-defined]
+
+
+async def test_many_rows_are_written_in_chunks_under_the_parameter_limit(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drivers cap the parameters of one statement (asyncpg 32,767): 5,000 positions are 50,000."""
+    monkeypatch.setattr(bulk, "MAX_PARAMETERS", 40)  # a handful of rows per statement, so 23 rows take several
+    account = await factories.account(await factories.user())
+    opened = datetime(2025, 4, 1, tzinfo=UTC)
+    rows = [PositionRow(account.id, f"S{i}/USDT", Decimal(i), opened) for i in range(23)]
+    await bulk.insert_rows(Position, rows, PositionRow.FIELDS, key="symbol")
+    assert len({row.id for row in rows}) == 23
+    for row in rows:
+        row.amount += Decimal("0.5")
+    await bulk.update_rows(Position, rows, ["amount"])
+    stored = {p.id: (p.symbol, p.amount) for p in await Position.all()}
+    assert stored == {row.id: (row.symbol, row.amount) for row in rows}

@@ -17,6 +17,7 @@ from typing import Any
 
 from tortoise import fields as tf
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 Convert = Callable[[Any, Any], Any]
 
@@ -60,40 +61,79 @@ def _marks(dialect: str, start: int, count: int) -> list[str]:
     return [f"${n}" for n in range(start, start + count)] if dialect == "postgres" else ["?"] * count
 
 
+# Bound parameters per statement: PostgreSQL (asyncpg) takes at most 32,767, SQLite 32,766.
+MAX_PARAMETERS = 32_000
+
+
+def _chunks(rows: Sequence[Any], width: int) -> list[Sequence[Any]]:
+    size = max(1, MAX_PARAMETERS // width)
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
+
+
 async def update_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[str]) -> None:
-    """Save `fields` of every row (already in the table, found by its `id`) in one prepared statement."""
+    """Save `fields` of every row (already in the table, found by its `id`).
+
+    On SQLite this is one `UPDATE … FROM (VALUES …)` per chunk: the driver runs a statement on its
+    own thread and takes the GIL back after every step, and an executemany steps once per row, so
+    on a busy event loop each row waited for a GIL hand-over (~20 µs a row in bench/replication.py).
+    asyncpg runs on the event loop itself, so PostgreSQL gets a prepared executemany."""
     if not rows:
         return
     meta = model._meta
     db = meta.db
     layout = _Layout(model, fields, with_id=True)
+    table = meta.db_table
+    pk = meta.fields_map[meta.pk_attr].source_field or meta.pk_attr
+    if db.capabilities.dialect == "sqlite":
+        assignments = ", ".join(f'"{column}"=v.column{n}' for n, column in enumerate(layout.columns, start=1))
+        for chunk in _chunks(rows, len(layout.columns) + 1):
+            tuples = ", ".join([f"({', '.join('?' * (len(layout.columns) + 1))})"] * len(chunk))
+            query = (f'UPDATE "{table}" SET {assignments} FROM (VALUES {tuples}) AS v '
+                     f'WHERE "{table}"."{pk}"=v.column{len(layout.columns) + 1}')
+            await db.execute_query(query, [value for row in chunk for value in layout.values(row)])
+        return
     marks = _marks(db.capabilities.dialect, 1, len(layout.columns) + 1)
     assignments = ", ".join(f'"{column}"={mark}' for column, mark in zip(layout.columns, marks))
-    pk = meta.fields_map[meta.pk_attr].source_field or meta.pk_attr
-    query = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{pk}"={marks[-1]}'
+    query = f'UPDATE "{table}" SET {assignments} WHERE "{pk}"={marks[-1]}'
     await db.execute_many(query, [layout.values(row) for row in rows])
 
 
 async def insert_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[str], key: str) -> None:
-    """Insert the rows in one multi-row statement and set each row's `id` from the database.
+    """Insert the rows, a few thousand per statement, and set each row's `id`.
 
-    `key` names a unique column among `fields`: RETURNING gives no promise about the order of its
-    rows, so each id is matched to its row by that key."""
+    PostgreSQL: `RETURNING` the ids, matched to the rows by `key` (a unique column among `fields`),
+    as RETURNING promises no order. SQLite: the ids are taken in a transaction, above both the
+    table's largest id and its AUTOINCREMENT counter, and written with the rows, so each chunk is
+    a single step of the driver (see `update_rows` for why steps cost on SQLite)."""
     if not rows:
         return
     meta = model._meta
     db = meta.db
     layout = _Layout(model, fields)
-    columns = layout.columns
-    dialect = db.capabilities.dialect
-    width = len(columns)
-    tuples = ", ".join(f"({', '.join(_marks(dialect, 1 + i * width, width))})" for i in range(len(rows)))
-    key_column = meta.fields_map[key].source_field or key
+    table = meta.db_table
     pk = meta.fields_map[meta.pk_attr].source_field or meta.pk_attr
-    query = (f'INSERT INTO "{meta.db_table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) VALUES {tuples} '
-             f'RETURNING "{pk}", "{key_column}"')
-    values = [value for row in rows for value in layout.values(row)]
-    returned = await db.execute_query_dict(query, values)  # execute_query drops RETURNING rows on asyncpg
-    ids = {record[key_column]: record[pk] for record in returned}
-    for row in rows:
-        row.id = ids[getattr(row, key)]
+    columns = ", ".join(f'"{column}"' for column in layout.columns)
+    if db.capabilities.dialect == "sqlite":
+        async with in_transaction(meta.default_connection) as connection:
+            for chunk in _chunks(rows, len(layout.columns) + 1):
+                _, found = await connection.execute_query(
+                    f'SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name=?), 0), '
+                    f'COALESCE((SELECT MAX("{pk}") FROM "{table}"), 0))', [table])
+                first = found[0][0] + 1
+                tuples = ", ".join([f"({', '.join('?' * (len(layout.columns) + 1))})"] * len(chunk))
+                values = []
+                for offset, row in enumerate(chunk):
+                    values += [first + offset, *layout.values(row)]
+                await connection.execute_query(f'INSERT INTO "{table}" ("{pk}", {columns}) VALUES {tuples}', values)
+                for offset, row in enumerate(chunk):
+                    row.id = first + offset
+        return
+    key_column = meta.fields_map[key].source_field or key
+    width = len(layout.columns)
+    for chunk in _chunks(rows, width):
+        tuples = ", ".join(f"({', '.join(_marks('postgres', 1 + i * width, width))})" for i in range(len(chunk)))
+        query = f'INSERT INTO "{table}" ({columns}) VALUES {tuples} RETURNING "{pk}", "{key_column}"'
+        returned = await db.execute_query_dict(query, [value for row in chunk for value in layout.values(row)])
+        ids = {record[key_column]: record[pk] for record in returned}  # execute_query drops RETURNING rows on asyncpg
+        for row in chunk:
+            row.id = ids[getattr(row, key)]
