@@ -5,8 +5,9 @@ outbox in chunks and starts sending each chunk as soon as it is committed, so th
 order leaves within milliseconds while later chunks are still being planned. Sends run
 concurrently per exchange (lanes.py), under a per-exchange semaphore shared by concurrent
 fan-outs; results are written back in batches and published as events. Rows are light objects
-(outbox.py), not ORM models, which on this path cost more than the engine's own logic. Events of one strategy are handled one at a time: an exit is sized from the positions
-that the previous entry's acks produced.
+(outbox.py), not ORM models, which on this path cost more than the engine's own logic. Events of
+one strategy are handled one at a time: an exit is sized from the positions that the previous
+entry's acks produced.
 """
 from __future__ import annotations
 
