@@ -61,6 +61,11 @@ def _marks(dialect: str, start: int, count: int) -> list[str]:
     return [f"${n}" for n in range(start, start + count)] if dialect == "postgres" else ["?"] * count
 
 
+def _tuples(dialect: str, width: int, count: int) -> str:
+    """`count` rows of `width` placeholders for a VALUES list, numbered on PostgreSQL."""
+    return ", ".join(f"({', '.join(_marks(dialect, 1 + i * width, width))})" for i in range(count))
+
+
 # Bound parameters per statement: PostgreSQL (asyncpg) takes at most 32,767, SQLite 32,766.
 MAX_PARAMETERS = 32_000
 
@@ -75,8 +80,8 @@ async def update_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
 
     On SQLite this is one `UPDATE … FROM (VALUES …)` per chunk: the driver runs a statement on its
     own thread and takes the GIL back after every step, and an executemany steps once per row, so
-    on a busy event loop each row waited for a GIL hand-over (~20 µs a row in bench/replication.py).
-    asyncpg runs on the event loop itself, so PostgreSQL gets a prepared executemany."""
+    on a busy event loop each row waited for a GIL hand-over. asyncpg runs on the event loop itself,
+    so PostgreSQL gets a prepared executemany."""
     if not rows:
         return
     meta = model._meta
@@ -87,7 +92,7 @@ async def update_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
     if db.capabilities.dialect == "sqlite":
         assignments = ", ".join(f'"{column}"=v.column{n}' for n, column in enumerate(layout.columns, start=1))
         for chunk in _chunks(rows, len(layout.columns) + 1):
-            tuples = ", ".join([f"({', '.join('?' * (len(layout.columns) + 1))})"] * len(chunk))
+            tuples = _tuples("sqlite", len(layout.columns) + 1, len(chunk))
             query = (f'UPDATE "{table}" SET {assignments} FROM (VALUES {tuples}) AS v '
                      f'WHERE "{table}"."{pk}"=v.column{len(layout.columns) + 1}')
             await db.execute_query(query, [value for row in chunk for value in layout.values(row)])
@@ -120,7 +125,7 @@ async def insert_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
                     f'SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name=?), 0), '
                     f'COALESCE((SELECT MAX("{pk}") FROM "{table}"), 0))', [table])
                 first = found[0][0] + 1
-                tuples = ", ".join([f"({', '.join('?' * (len(layout.columns) + 1))})"] * len(chunk))
+                tuples = _tuples("sqlite", len(layout.columns) + 1, len(chunk))
                 values = []
                 for offset, row in enumerate(chunk):
                     values += [first + offset, *layout.values(row)]
@@ -131,7 +136,7 @@ async def insert_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
     key_column = meta.fields_map[key].source_field or key
     width = len(layout.columns)
     for chunk in _chunks(rows, width):
-        tuples = ", ".join(f"({', '.join(_marks('postgres', 1 + i * width, width))})" for i in range(len(chunk)))
+        tuples = _tuples("postgres", width, len(chunk))
         query = f'INSERT INTO "{table}" ({columns}) VALUES {tuples} RETURNING "{pk}", "{key_column}"'
         returned = await db.execute_query_dict(query, [value for row in chunk for value in layout.values(row)])
         ids = {record[key_column]: record[pk] for record in returned}  # execute_query drops RETURNING rows on asyncpg
