@@ -6,24 +6,36 @@ fan-out. Output is `key=value` text, or one JSON object per line with LOG_JSON=t
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import TextIO
 
 _context: contextvars.ContextVar[dict[str, object]] = contextvars.ContextVar("copytrade_log_context", default={})
 
 
-@contextlib.contextmanager
-def correlate(**ids: object) -> Iterator[None]:
-    token = _context.set({**_context.get(), **{k: v for k, v in ids.items() if v is not None}})
-    try:
-        yield
-    finally:
-        _context.reset(token)
+class correlate:  # noqa: N801  (used like the context-manager function it is)
+    """`with correlate(strategy=…, event=…):` binds the ids to the log lines emitted inside.
+
+    A class rather than a generator-based context manager: the engine enters one per follower order."""
+
+    __slots__ = ("_ids", "_token")
+
+    def __init__(self, **ids: object) -> None:
+        self._ids = ids
+        self._token: contextvars.Token[dict[str, object]] | None = None
+
+    def __enter__(self) -> None:
+        merged = _context.get().copy()
+        for key, value in self._ids.items():
+            if value is not None:
+                merged[key] = value
+        self._token = _context.set(merged)
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._token is not None
+        _context.reset(self._token)
 
 
 def current_ids() -> dict[str, object]:

@@ -36,7 +36,7 @@ from core.emulator.server import ExchangeEmulator
 from core.engine import outbox
 from core.engine.dispatch import RetryPolicy
 from core.engine.outbox import OutboxRow
-from core.engine.planner import Market, plan
+from core.engine.planner import EventPlan, Market
 from core.engine.replicator import FanOut, ReplicationEngine
 from core.engine.sizing import proportional_k
 from core.events import utcnow
@@ -238,7 +238,7 @@ class EngineHarness:
             async with self.gateways.lease(follower.subscription.account) as gateway:
                 await gateway.load_markets()
                 market = Market(gateway.market(event.symbol), await gateway.fetch_price(event.symbol))
-            rows.extend(self.engine._row(event, follower, p) for p in plan(event, follower, market, self.limits))
+            rows.extend(self.engine._row(event, follower, p) for p in EventPlan(event, market, self.limits).follower(follower))
         await outbox.write(rows)
         return rows
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from tortoise import fields as tf
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 Convert = Callable[[Any, Any], Any]
 
@@ -107,9 +106,9 @@ async def insert_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
     """Insert the rows, a few thousand per statement, and set each row's `id`.
 
     PostgreSQL: `RETURNING` the ids, matched to the rows by `key` (a unique column among `fields`),
-    as RETURNING promises no order. SQLite: the ids are taken in a transaction, above both the
-    table's largest id and its AUTOINCREMENT counter, and written with the rows, so each chunk is
-    a single step of the driver (see `update_rows` for why steps cost on SQLite)."""
+    as RETURNING promises no order. SQLite: the statement computes the ids itself, above both the
+    table's largest id and its AUTOINCREMENT counter, so each chunk is a single step of the driver
+    (see `update_rows` for why steps cost on SQLite) and a single round trip to its thread."""
     if not rows:
         return
     meta = model._meta
@@ -119,19 +118,23 @@ async def insert_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
     pk = meta.fields_map[meta.pk_attr].source_field or meta.pk_attr
     columns = ", ".join(f'"{column}"' for column in layout.columns)
     if db.capabilities.dialect == "sqlite":
-        async with in_transaction(meta.default_connection) as connection:
-            for chunk in _chunks(rows, len(layout.columns) + 1):
-                _, found = await connection.execute_query(
-                    f'SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name=?), 0), '
-                    f'COALESCE((SELECT MAX("{pk}") FROM "{table}"), 0))', [table])
-                first = found[0][0] + 1
-                tuples = _tuples("sqlite", len(layout.columns) + 1, len(chunk))
-                values = []
-                for offset, row in enumerate(chunk):
-                    values += [first + offset, *layout.values(row)]
-                await connection.execute_query(f'INSERT INTO "{table}" ("{pk}", {columns}) VALUES {tuples}', values)
-                for offset, row in enumerate(chunk):
-                    row.id = first + offset
+        # Each row's id is the table's top id (its largest, or the AUTOINCREMENT counter if higher)
+        # plus the row's position, computed inside the one statement, which SQLite runs atomically.
+        # Rows go in by position, so the last one inserted has the largest id, and that is what
+        # `execute_insert` reports: the chunk's ids follow.
+        picks = ", ".join(f"v.column{n}" for n in range(2, len(layout.columns) + 2))
+        top = (f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name='{table}'), 0), "
+               f'COALESCE((SELECT MAX("{pk}") FROM "{table}"), 0)) AS id')
+        for chunk in _chunks(rows, len(layout.columns) + 1):
+            values = []
+            for position, row in enumerate(chunk, start=1):
+                values += [position, *layout.values(row)]
+            query = (f'INSERT INTO "{table}" ("{pk}", {columns}) SELECT top.id + v.column1, {picks} '
+                     f'FROM (VALUES {_tuples("sqlite", len(layout.columns) + 1, len(chunk))}) AS v, ({top}) AS top '
+                     f'ORDER BY v.column1')
+            last = await db.execute_insert(query, values)
+            for position, row in enumerate(chunk, start=1):
+                row.id = last - len(chunk) + position
         return
     key_column = meta.fields_map[key].source_field or key
     width = len(layout.columns)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from core.db.models import Position, StrategyStatus, Subscription, SubscriptionStatus
+from core.db.models import ExchangeAccount, Position, Strategy, StrategyStatus, Subscription, SubscriptionStatus
 from core.engine.outbox import Row
 from core.money import ZERO
 
@@ -54,9 +55,19 @@ class Follower:
     subscription: Subscription
     holdings: dict[str, Holding] = field(default_factory=lambda: defaultdict(Holding))
 
-    @property
+    # Read several times per follower and order; through the ORM's relation getters that cost more
+    # than the sizing itself, so each is read once (the book is rebuilt when a subscription changes).
+    @cached_property
     def id(self) -> int:
         return self.subscription.id
+
+    @cached_property
+    def account(self) -> ExchangeAccount:
+        return self.subscription.account
+
+    @cached_property
+    def strategy(self) -> Strategy:
+        return self.subscription.strategy
 
     def holding(self, symbol: str) -> Holding:
         return self.holdings[symbol]
@@ -117,8 +128,9 @@ def book_fill(follower: Follower, row: Row, quantity: Decimal, price: Decimal, f
 def copying_blocked(follower: Follower) -> str | None:
     """Why this follower gets no new orders now, as a reason code, or None."""
     sub = follower.subscription
-    if sub.strategy.status != StrategyStatus.APPROVED:
-        return f"trader_{sub.strategy.status.value}"
+    strategy = follower.strategy
+    if strategy.status != StrategyStatus.APPROVED:
+        return f"trader_{strategy.status.value}"
     if sub.status != SubscriptionStatus.ACTIVE:
         return f"subscription_{sub.status.value}"
     return None

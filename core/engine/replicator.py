@@ -30,7 +30,7 @@ from core.engine.ids import client_order_id
 from core.engine.lanes import Lanes
 from core.engine.order_sync import Progress, apply_order, book_progress
 from core.engine.outbox import OutboxRow, Row, write
-from core.engine.planner import Market, Planned, effective_leverage, plan
+from core.engine.planner import EventPlan, Market, Planned, effective_leverage
 from core.engine.positions import persist_holdings
 from core.errors import BelowMinimum, CopytradeError, ExchangeError
 from core.events import CopyFailed, CopySkipped, OrderCancelled, TradeCopied, utcnow
@@ -91,7 +91,7 @@ class ReplicationEngine:
         event, which then pays for none of it (at 1,000 followers: ~20 ms before the first order)."""
         venues: set[tuple[str, str]] = set()
         for follower in await self.book.followers(strategy_id):
-            account = follower.subscription.account
+            account = follower.account
             await self.gateways.warm(account)
             if (account.exchange, account.market_type) not in venues:
                 venues.add((account.exchange, account.market_type))
@@ -119,7 +119,7 @@ class ReplicationEngine:
         for r in await CopyOrder.filter(master_event_id=event.id):
             done[r.subscription_id].append(r)  # type: ignore[attr-defined]
         mirrored = await self._mirrored(event) if event.kind != "fill" or event.order_type == "limit" else {}
-        markets: dict[str, Market | ExchangeError] = {}
+        plans: dict[str, EventPlan | ExchangeError] = {}
         writer = RowWriter()
         syncs: list[asyncio.Task[None]] = []
 
@@ -142,7 +142,7 @@ class ReplicationEngine:
                 row, follower, _ = item
                 fan.rows.append(row)
                 if row.status == CopyOrderStatus.PENDING:
-                    await lanes.put(follower.subscription.account.exchange, item)
+                    await lanes.put(follower.account.exchange, item)
                 else:
                     self._publish(row, follower, event)
             batch, limit = [], self.chunk
@@ -165,12 +165,12 @@ class ReplicationEngine:
                 elif event.kind == "fill" and follower.id in mirrored:  # the copy rests on the follower's exchange
                     syncs.append(asyncio.create_task(self._sync_mirrored(mirrored[follower.id], follower)))
                 else:
-                    market = await self._market(follower, event, markets)
-                    for planned in self._plan(event, follower, market, mirrored.get(follower.id)):
+                    terms = await self._terms(follower, event, plans)
+                    for planned in self._plan(event, follower, terms, mirrored.get(follower.id)):
                         row = self._row(event, follower, planned)
-                        if isinstance(market, ExchangeError) and market.retryable:
+                        if isinstance(terms, ExchangeError) and terms.retryable:
                             row.status = CopyOrderStatus.EXPIRED  # the exchange is down: a failure, not a skip
-                        elif isinstance(market, CopytradeError) and not isinstance(market, ExchangeError):
+                        elif isinstance(terms, CopytradeError) and not isinstance(terms, ExchangeError):
                             row.status = CopyOrderStatus.FAILED  # the follower's stored key cannot be opened
                         batch.append((row, follower, False))
                 if len(batch) >= limit:
@@ -199,14 +199,16 @@ class ReplicationEngine:
             event.fanned_out_at = utcnow()
             await event.save(update_fields=["fanned_out_at"])
 
-    def _plan(self, event: MasterEvent, follower: Follower, market: Market | CopytradeError, mirrored: CopyOrder | None) -> list[Planned]:
-        if isinstance(market, CopytradeError):
-            return [Planned(0, "create", event.side, event.order_type, reason=market.code, detail=str(market)[:255])]
-        return plan(event, follower, market, self.limits, mirrored)
+    @staticmethod
+    def _plan(event: MasterEvent, follower: Follower, terms: EventPlan | CopytradeError, mirrored: CopyOrder | None) -> list[Planned]:
+        if isinstance(terms, CopytradeError):
+            return [Planned(0, "create", event.side, event.order_type, reason=terms.code, detail=str(terms)[:255])]
+        return terms.follower(follower, mirrored)
 
-    async def _market(self, follower: Follower, event: MasterEvent, cache: dict[str, Market | ExchangeError]) -> Market | CopytradeError:
-        """Rules and the current price on the follower's exchange, looked up once per event."""
-        account = follower.subscription.account
+    async def _terms(self, follower: Follower, event: MasterEvent, cache: dict[str, EventPlan | ExchangeError]) -> EventPlan | CopytradeError:
+        """The event planned against the rules and current price of the follower's exchange, looked
+        up once per event and exchange."""
+        account = follower.account
         key = f"{account.exchange}:{account.market_type}"
         if key not in cache:
             try:
@@ -217,7 +219,7 @@ class ReplicationEngine:
                         price = await gateway.fetch_price(event.symbol)
                     except ExchangeError:
                         price = Decimal(event.price)  # size at the master's price; the send meets the outage
-                cache[key] = Market(rules, price)
+                cache[key] = EventPlan(event, Market(rules, price), self.limits)
             except ExchangeError as exc:
                 cache[key] = exc
             except CopytradeError as exc:  # this follower's key, not the exchange: the next follower looks up
@@ -229,7 +231,7 @@ class ReplicationEngine:
         exit right after it is sized from it. Later fills of the copy are the order sync's to book."""
         if row.status not in (CopyOrderStatus.OPEN, CopyOrderStatus.PARTIALLY_FILLED):
             return
-        account = follower.subscription.account
+        account = follower.account
         try:
             async with self._semaphore(account.exchange), self.gateways.lease(account) as gateway:
                 order = await gateway.fetch_order_by_client_id(row.symbol, row.client_order_id)
@@ -275,7 +277,7 @@ class ReplicationEngine:
         return self._semaphores[exchange]
 
     async def _execute(self, row: Row, follower: Follower, event: MasterEvent, writer: RowWriter, uncertain: bool) -> None:
-        account = follower.subscription.account
+        account = follower.account
         with correlate(subscription=follower.id, order=row.client_order_id):
             try:
                 async with self._semaphore(account.exchange), self.gateways.lease(account) as gateway:

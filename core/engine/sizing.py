@@ -14,7 +14,7 @@ leverage 1, that is the notional). The allocation cap and the 99 % account rule 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -27,6 +27,7 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 RATIO_PLACES = Decimal("0.000001")
 DEFAULT_LIMITS = Limits()
+_FLOOR = Context(rounding=ROUND_FLOOR)  # the default precision; dividing in it needs no context switch
 
 Direction = Literal["long", "short"]
 
@@ -223,9 +224,7 @@ def size_entry(
             detail=f"exposure {exposure.subscription:f} of this trader leaves no room under the cap",
         )
     unit = committed_capital(ONE, price, contract_size=rules.contract_size, leverage=leverage)
-    with localcontext() as ctx:
-        ctx.rounding = ROUND_FLOOR  # a rounded-up quotient could overshoot the cap by one ulp
-        room_quantity = room / unit
+    room_quantity = _FLOOR.divide(room, unit)  # a rounded-up quotient could overshoot the cap by one ulp
     reduced = quantity > room_quantity
     capped = min(quantity, room_quantity)
     try:

@@ -30,11 +30,17 @@ class GatewayPool:
     def __contains__(self, account_id: object) -> bool:
         return account_id in self._gateways
 
-    async def get(self, account_id: str, factory: Factory) -> Gateway:
-        """The account's gateway, built by `factory` when not pooled; may evict the least recently used."""
+    def peek(self, account_id: str) -> Gateway | None:
+        """The account's pooled gateway, marked as recently used, or None (builds nothing)."""
         gateway = self._gateways.get(account_id)
         if gateway is not None:
             self._gateways.move_to_end(account_id)
+        return gateway
+
+    async def get(self, account_id: str, factory: Factory) -> Gateway:
+        """The account's gateway, built by `factory` when not pooled; may evict the least recently used."""
+        gateway = self.peek(account_id)
+        if gateway is not None:
             return gateway
         gateway = self._gateways[account_id] = factory()
         while len(self._gateways) > self.max_size:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from decimal import Decimal
+from types import TracebackType
 
 from core.config import Settings
 from core.db.models import ExchangeAccount
@@ -48,8 +50,12 @@ class Gateways:
         self.keyed = GatewayPool(keyed_pool_size)
         self.clients = SharedClients(shared) if shared is not None else None
 
+    def lease(self, account: ExchangeAccount) -> AsyncContextManager[Gateway]:
+        """The account's gateway for the duration of a call (`async with gateways.lease(account) as g`)."""
+        return _Lease(self, account)
+
     @contextlib.asynccontextmanager
-    async def lease(self, account: ExchangeAccount) -> AsyncIterator[Gateway]:
+    async def _pooled(self, account: ExchangeAccount) -> AsyncIterator[Gateway]:
         if account.exchange == PAPER:
             yield self._paper_gateway(account)
             return
@@ -101,3 +107,30 @@ class Gateways:
         await self.keyed.close()
         if self.clients is not None:
             await self.clients.close()
+
+
+class _Lease:
+    """What `Gateways.lease` returns. A shared-client gateway that is already built needs no release,
+    so it is handed out without the generator-based context manager, which costs more on the
+    per-order path than the lookup it wraps; everything else goes through `Gateways._pooled`."""
+
+    __slots__ = ("_gateways", "_account", "_inner")
+
+    def __init__(self, gateways: Gateways, account: ExchangeAccount) -> None:
+        self._gateways = gateways
+        self._account = account
+        self._inner: AsyncContextManager[Gateway] | None = None
+
+    async def __aenter__(self) -> Gateway:
+        if self._account.exchange in SHARED_EXCHANGES:
+            gateway = self._gateways.keyed.peek(str(self._account.id))
+            if gateway is not None:
+                return gateway
+        self._inner = self._gateways._pooled(self._account)
+        return await self._inner.__aenter__()
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        trace: TracebackType | None) -> bool | None:
+        if self._inner is None:
+            return None
+        return await self._inner.__aexit__(kind, error, trace)
