@@ -8,12 +8,14 @@ ZERO = Decimal(0)
 
 def to_decimal(value: object) -> Decimal | None:
     """Exchange numbers arrive as str, int, float or None; go through str so floats keep their digits."""
-    if value is None or value == "":
+    if value is None or value.__class__ is Decimal:
+        return value  # type: ignore[return-value]
+    if value.__class__ is not str:
+        value = str(value)  # an int, a float (its shortest repr keeps the digits), a Decimal subclass
+    elif not value:
         return None
-    if isinstance(value, Decimal):
-        return value
     try:
-        return Decimal(str(value))
+        return Decimal(value)  # type: ignore[arg-type]
     except InvalidOperation:
         return None
 

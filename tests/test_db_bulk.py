@@ -106,3 +106,21 @@ async def test_many_rows_are_written_in_chunks_under_the_parameter_limit(db: str
     await bulk.update_rows(Position, rows, ["amount"])
     stored = {p.id: (p.symbol, p.amount) for p in await Position.all()}
     assert stored == {row.id: (row.symbol, row.amount) for row in rows}
+
+
+async def test_a_value_every_row_shares_reaches_every_row(db: str) -> None:
+    """SQLite binds a value once when every row of the chunk holds that very object; each row still gets
+    it, and equal values that are different objects are written row by row, as they are."""
+    account = await factories.account(await factories.user())
+    opened = datetime(2025, 5, 1, tzinfo=UTC)
+    shared = Decimal("2.50")
+    rows = [PositionRow(account.id, f"S{i}/USDT", shared, opened) for i in range(6)]
+    for i, row in enumerate(rows):
+        row.entry_price = Decimal(i % 2)  # equal values in different objects: not merged
+        row.fees = shared
+    await insert_rows(Position, rows, PositionRow.FIELDS, key="symbol")
+    stored = {p.id: p for p in await Position.all()}
+    for i, row in enumerate(rows):
+        got = stored[row.id]  # type: ignore[index]
+        assert (got.account_id, got.symbol, got.amount, got.fees, got.entry_price, got.opened_at, got.side) == (  # type: ignore[attr-defined]
+            account.id, f"S{i}/USDT", shared, shared, Decimal(i % 2), opened, "long")

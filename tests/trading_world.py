@@ -34,8 +34,9 @@ async def published(name: str, equities: Sequence[Decimal | int] = (), *, master
 
 
 async def round_trip(strategy: Strategy, n: int, buy: str, sell: str, days_ago: int) -> None:
-    """A closed master trade (one buy, one sell of 10 XRP) `days_ago` days back."""
-    at = datetime.now(UTC) - timedelta(days=days_ago)
+    """A closed master trade (one buy, one sell of 10 XRP) `days_ago` days back, at noon UTC: the sell an
+    hour after the buy then falls on the same day whatever the time the test runs."""
+    at = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
     for side, price, shift in (("buy", buy, 0), ("sell", sell, 1)):
         await MasterEvent.create(strategy=strategy, exchange_event_id=f"rt:{n}:{side}", kind="fill", symbol="XRP/USDT",
                                  side=side, amount=D(10), price=D(price), occurred_at=at + timedelta(hours=shift),

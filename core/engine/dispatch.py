@@ -89,7 +89,6 @@ class Sender:
         deadline = time.monotonic() + self.retry.outage_window
         while True:
             row.attempts += 1
-            delay = self._backoff(row.attempts)
             try:
                 if uncertain:
                     found = await gateway.fetch_order_by_client_id(row.symbol, row.client_order_id)
@@ -100,10 +99,10 @@ class Sender:
                 record_order(row, await gateway.create_order(request))
                 return
             except RateLimited as exc:  # refused before it was processed: nothing to look up
-                delay = max(delay, exc.retry_after or 0)
+                delay = max(self._backoff(row.attempts), exc.retry_after or 0)
                 last: ExchangeError = exc
             except (RequestTimeout, ExchangeUnavailable) as exc:
-                uncertain, last = True, exc
+                delay, uncertain, last = self._backoff(row.attempts), True, exc
             except InvalidOrder as exc:
                 if uncertain and await self._exists(gateway, row):
                     return  # a duplicate of the order our lost attempt placed
