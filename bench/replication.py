@@ -1,6 +1,6 @@
 """One master fill fanned out to N followers through the engine and real ccxt, against the emulator.
 
-    .venv/bin/python bench/replication.py [--followers 100,1000,5000] [--repeats 5] [--concurrency 64]
+    .venv/bin/python bench/replication.py [--followers 100,1000,5000] [--repeats 9] [--concurrency 64]
                                           [--database-url sqlite:///tmp/x.sqlite3]
 
 The Binance emulator runs in its own process (`python -m core.emulator`) on 127.0.0.1. Setup (users,
@@ -18,7 +18,8 @@ keys and the markets are loaded before the first event, as `copytrade run` does 
   session and markets), at the same concurrency, no engine, no database, median of the repeats;
 - eng/raw: each repeat's engine orders/s over the raw run right after it, median of the repeats. The
   pairing matters on a shared machine: its speed drifts by 10-20 % over minutes, and a ratio of two
-  runs minutes apart measured that drift as much as the engine.
+  runs minutes apart measured that drift as much as the engine. Even paired, one repeat's ratio reads
+  anywhere from 0.65 to 1.0 here, hence 9 repeats by default.
 
 Like `copytrade run` after start-up, the heap is collected and frozen and the collector's young
 threshold raised (core/heap.py) once the setup is done (`--no-gc-tuning` to compare). The shared
@@ -314,7 +315,7 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--followers", default="100,1000,5000", type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-gc-tuning", dest="gc_tuning", action="store_false",

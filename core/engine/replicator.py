@@ -331,22 +331,27 @@ class ReplicationEngine:
         self._publish(row, follower, event)
 
     def _publish(self, row: Row, follower: Follower, event: MasterEvent) -> None:
+        status = row.status
+        if row.order_type != "cancel" and (status in FILLED_STATUSES or status == CopyOrderStatus.CANCELLED):
+            # the common case first, built without the keyword dict below: it runs once per copied order
+            self.bus.publish(TradeCopied(
+                subscription_id=follower.id, user_id=follower.subscription.follower_id,  # type: ignore[attr-defined]
+                strategy_id=event.strategy_id, master_event_id=event.id, copy_order_id=row.id, symbol=row.symbol,
+                side=row.side, order_type=row.order_type, amount=Decimal(row.amount), filled=Decimal(row.filled),
+                price=row.average_price or row.price, fee=Decimal(row.fee or 0),
+                partial=row.order_type == "market" and remaining(row) > 0,
+            ))
+            return
         common = dict(subscription_id=follower.id, user_id=follower.subscription.follower_id,  # type: ignore[attr-defined]
                       strategy_id=event.strategy_id, master_event_id=event.id)
         if row.order_type == "cancel":
             self.bus.publish(OrderCancelled(**common, copy_order_id=row.id, symbol=row.symbol))
-        elif row.status == CopyOrderStatus.SKIPPED:
+        elif status == CopyOrderStatus.SKIPPED:
             self.bus.publish(CopySkipped(**common, copy_order_id=row.id, symbol=row.symbol, side=row.side,
                                          reason=row.reason or "", detail=row.reason_detail or ""))
-        elif row.status in (CopyOrderStatus.FAILED, CopyOrderStatus.EXPIRED):
+        elif status in (CopyOrderStatus.FAILED, CopyOrderStatus.EXPIRED):
             self.bus.publish(CopyFailed(**common, copy_order_id=row.id, symbol=row.symbol, side=row.side,
                                         reason=row.reason or "", detail=row.reason_detail or ""))
-        elif row.status in FILLED_STATUSES or row.status == CopyOrderStatus.CANCELLED:
-            self.bus.publish(TradeCopied(
-                **common, copy_order_id=row.id, symbol=row.symbol, side=row.side, order_type=row.order_type,
-                amount=Decimal(row.amount), filled=Decimal(row.filled), price=row.average_price or row.price,
-                fee=Decimal(row.fee or 0), partial=row.order_type == "market" and remaining(row) > 0,
-            ))
 
 
 def _skip_if_below_minimum(gateway: Gateway, row: Row) -> bool:
