@@ -58,10 +58,13 @@ async def emulator():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def ccxt_shared():  # type: ignore[no-untyped-def]
-    """The process-wide ccxt resources (session, SSL context, throttlers, markets), with short timeouts."""
+    """The process-wide ccxt resources (session, SSL context, throttlers, markets), with short timeouts:
+    a "timeout" fault hangs until the client gives up. 1.5 s: a fresh checkout's first request (imports
+    compiled on the way, markets parsed) once took longer than 0.6 s under CI load, and a timed-out
+    order must still leave room for a retry inside engine_harness.FAST_RETRY's 2 s outage window."""
     from core.exchange.ccxt_shared import CcxtShared
 
-    shared = CcxtShared(timeout_ms=600)
+    shared = CcxtShared(timeout_ms=1500)
     try:
         yield shared
     finally:
