@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from enum import Enum
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_
 from typing import Any
 
 from tortoise import fields as tf
@@ -74,24 +75,24 @@ class _Layout:
             values[index] = convert(values[index], row)
         return values
 
-    def shared(self, rows: Sequence[Any]) -> tuple[list[int], list[Any], list[Any]]:
-        """(the columns whose values differ between the rows, each of those rows' values for them, the
-        one converted value of every other column): a value is shared only when every row holds the
-        very same object, so 0.10 and 0.1 are never merged."""
-        read = [self._get(row) for row in rows]
-        first = read[0]
-        width = len(self.columns)
-        varying = [c for c in range(width) if c in self._auto_now or (c in self._auto_now_add and first[c] is None)
-                   or any(values[c] is not first[c] for values in read)]
-        constants = [self._convert(c, first[c], rows[0]) for c in range(width) if c not in varying]
-        flat: list[Any] = []
-        for row, values in zip(rows, read):
-            flat += [self._convert(c, values[c], row) for c in varying]
-        return varying, flat, constants
-
-    def _convert(self, index: int, value: Any, row: Any) -> Any:
-        convert = self.converters[index]
-        return convert(value, row) if convert else value
+    def shared(self, rows: Sequence[Any]) -> tuple[list[int], list[tuple[Any, ...]], list[Any]]:
+        """(the columns whose values differ between the rows, each row's values for those columns,
+        the one converted value of every other column): a value is shared only when every row holds
+        the very same object, so 0.10 and 0.1 are never merged. Column by column, so that the
+        comparisons and conversions run in C (zip, map, operator.is_) rather than once per value in Python."""
+        columns = list(zip(*map(self._get, rows)))  # one tuple per column (the id last, unused here)
+        varying: list[int] = []
+        varying_values: list[Sequence[Any]] = []
+        constants: list[Any] = []
+        for c, convert in enumerate(self.converters):
+            column = columns[c]
+            first = column[0]
+            if c in self._auto_now or (c in self._auto_now_add and first is None) or not all(map(is_, column, repeat(first))):
+                varying.append(c)
+                varying_values.append(list(map(convert, column, rows)) if convert else column)
+            else:
+                constants.append(convert(first, rows[0]) if convert else first)
+        return varying, list(zip(*varying_values)) if varying else [()] * len(rows), constants
 
 
 def _marks(dialect: str, start: int, count: int) -> list[str]:
@@ -100,6 +101,8 @@ def _marks(dialect: str, start: int, count: int) -> list[str]:
 
 def _tuples(dialect: str, width: int, count: int) -> str:
     """`count` rows of `width` placeholders for a VALUES list, numbered on PostgreSQL."""
+    if dialect != "postgres":
+        return ", ".join([f"({', '.join('?' * width)})"] * count)
     return ", ".join(f"({', '.join(_marks(dialect, 1 + i * width, width))})" for i in range(count))
 
 
@@ -128,13 +131,13 @@ async def update_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
     pk = meta.fields_map[meta.pk_attr].source_field or meta.pk_attr
     if db.capabilities.dialect == "sqlite":
         for chunk in _chunks(rows, len(layout.columns) + 1):
-            varying, flat, constants = layout.shared(chunk)  # shared values bound once (see insert_rows)
+            varying, per_row, constants = layout.shared(chunk)  # shared values bound once (see insert_rows)
             assignments = ", ".join(f'"{column}"=v.column{varying.index(c) + 2}' if c in varying else f'"{column}"=?'
                                     for c, column in enumerate(layout.columns))
             values = list(constants)  # their `?` come first in the statement's text
-            for position, row in enumerate(chunk):
+            for row, row_values in zip(chunk, per_row):
                 values.append(row.id)
-                values += flat[position * len(varying):(position + 1) * len(varying)]
+                values += row_values
             query = (f'UPDATE "{table}" SET {assignments} FROM (VALUES {_tuples("sqlite", len(varying) + 1, len(chunk))}) '
                      f'AS v WHERE "{table}"."{pk}"=v.column1')
             await db.execute_query(query, values)
@@ -170,13 +173,13 @@ async def insert_rows(model: type[Model], rows: Sequence[Any], fields: Sequence[
         top = (f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name='{table}'), 0), "
                f'COALESCE((SELECT MAX("{pk}") FROM "{table}"), 0)) AS id')
         for chunk in _chunks(rows, len(layout.columns) + 1):
-            varying, flat, constants = layout.shared(chunk)
+            varying, per_row, constants = layout.shared(chunk)
             picks = ", ".join(f"v.column{varying.index(c) + 2}" if c in varying else "?"
                               for c in range(len(layout.columns)))
             values = list(constants)  # their `?` come first in the statement's text
-            for position in range(len(chunk)):
-                values.append(position + 1)
-                values += flat[position * len(varying):(position + 1) * len(varying)]
+            for position, row_values in enumerate(per_row, start=1):
+                values.append(position)
+                values += row_values
             query = (f'INSERT INTO "{table}" ("{pk}", {columns}) SELECT top.id + v.column1, {picks} '
                      f'FROM (VALUES {_tuples("sqlite", len(varying) + 1, len(chunk))}) AS v, ({top}) AS top '
                      f'ORDER BY v.column1')

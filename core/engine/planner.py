@@ -29,8 +29,10 @@ HUNDRED = Decimal(100)
 Action = Literal["create", "replace", "cancel"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Planned:
+    """One follower action (not frozen: one is built per follower and event, see exchange/base.Order)."""
+
     leg: int
     action: Action
     side: str

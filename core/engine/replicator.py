@@ -119,7 +119,7 @@ class ReplicationEngine:
         for r in await CopyOrder.filter(master_event_id=event.id):
             done[r.subscription_id].append(r)  # type: ignore[attr-defined]
         mirrored = await self._mirrored(event) if event.kind != "fill" or event.order_type == "limit" else {}
-        plans: dict[str, EventPlan | ExchangeError] = {}
+        plans: dict[tuple[str, str], EventPlan | ExchangeError] = {}  # per exchange and market type
         writer = RowWriter()
         syncs: list[asyncio.Task[None]] = []
 
@@ -165,7 +165,8 @@ class ReplicationEngine:
                 elif event.kind == "fill" and follower.id in mirrored:  # the copy rests on the follower's exchange
                     syncs.append(asyncio.create_task(self._sync_mirrored(mirrored[follower.id], follower)))
                 else:
-                    terms = await self._terms(follower, event, plans)
+                    account = follower.account
+                    terms = plans.get((account.exchange, account.market_type)) or await self._terms(follower, event, plans)
                     for planned in self._plan(event, follower, terms, mirrored.get(follower.id)):
                         row = self._row(event, follower, planned)
                         if isinstance(terms, ExchangeError) and terms.retryable:
@@ -205,11 +206,12 @@ class ReplicationEngine:
             return [Planned(0, "create", event.side, event.order_type, reason=terms.code, detail=str(terms)[:255])]
         return terms.follower(follower, mirrored)
 
-    async def _terms(self, follower: Follower, event: MasterEvent, cache: dict[str, EventPlan | ExchangeError]) -> EventPlan | CopytradeError:
+    async def _terms(self, follower: Follower, event: MasterEvent,
+                     cache: dict[tuple[str, str], EventPlan | ExchangeError]) -> EventPlan | CopytradeError:
         """The event planned against the rules and current price of the follower's exchange, looked
         up once per event and exchange."""
         account = follower.account
-        key = f"{account.exchange}:{account.market_type}"
+        key = (account.exchange, account.market_type)
         if key not in cache:
             try:
                 async with self.gateways.lease(account) as gateway:
@@ -295,7 +297,8 @@ class ReplicationEngine:
                         if target is not None:  # a replacement carries only what the old order had not filled
                             row.amount = max(Decimal(row.amount) - Decimal(target.filled), ZERO)
                         if target is None or not _skip_if_below_minimum(gateway, row):
-                            await self._align_margin(gateway, follower, event, row)
+                            if ":" in row.symbol and not row.reduce_only:  # a perpetual entry (spot needs none)
+                                await self._align_margin(gateway, follower, event, row)
                             await self.sender.create(gateway, row, uncertain=uncertain)
             except CopytradeError as exc:
                 fail(row, CopyOrderStatus.FAILED, exc)
@@ -311,8 +314,6 @@ class ReplicationEngine:
         """Before a perpetual entry: the follower's leverage and margin mode follow the master's
         (or the subscription's fixed leverage). Remembered per account and symbol, so it costs a
         request only when something changes; a refusal fails the order rather than trade at other terms."""
-        if ":" not in row.symbol or row.reduce_only:
-            return
         payload = event.payload or {}
         wanted = (effective_leverage(follower.subscription.leverage, payload.get("leverage")), payload.get("margin_mode"))
         key = (str(follower.subscription.account_id), row.symbol)  # type: ignore[attr-defined]

@@ -41,9 +41,10 @@ class SkipReason(StrEnum):
     NO_POSITION = "no_position"  # the master exits, the follower holds nothing to close
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SizingDecision:
-    """A quantity on the market's grid, ready for `prepare_order`, or a skip with its reason."""
+    """A quantity on the market's grid, ready for `prepare_order`, or a skip with its reason.
+    Not frozen, like `Exposure`: both are built once per follower and event (see exchange/base.Order)."""
 
     quantity: Decimal = ZERO
     reason: SkipReason | None = None
@@ -63,7 +64,7 @@ class AllocationResult:
     multiplier: Decimal  # amount ÷ recommended deposit, 6 decimal places
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Exposure:
     """What the follower account holds now, in quote currency (committed capital, see module doc)."""
 

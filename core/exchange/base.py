@@ -55,7 +55,10 @@ class MarketRules:
     contract_size: Decimal = Decimal(1)
 
 
-@dataclass(frozen=True, slots=True)
+# OrderRequest and Order are built for every follower order: not frozen, because a frozen
+# dataclass sets each field through object.__setattr__, which made their construction ~5x dearer.
+# Nothing mutates them; `dataclasses.replace` makes changed copies.
+@dataclass(slots=True)
 class OrderRequest:
     symbol: str
     side: Side
@@ -66,7 +69,7 @@ class OrderRequest:
     reduce_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Order:
     id: str
     client_order_id: str | None

@@ -164,7 +164,8 @@ class CcxtGateway(Gateway):
 
     # --- orders ---------------------------------------------------------------------------------
     async def create_order(self, request: OrderRequest) -> Order:
-        await self.load_markets()
+        if self._markets is None:  # loaded once per market type: the per-order path skips the await
+            await self.load_markets()
         # ccxt maps the unified `clientOrderId` to newClientOrderId / clOrdId / orderLinkId / clientOid
         params: dict[str, Any] = {"clientOrderId": request.client_order_id}
         if request.reduce_only:

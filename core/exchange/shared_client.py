@@ -84,6 +84,8 @@ class SigningMixin:
             self.apiKey, self.secret, self.password = saved
 
     def check_required_credentials(self, error: bool = True) -> Any:
+        if self.apiKey is not None:  # called from `sign`, which has put the caller's key already
+            return super().check_required_credentials(error)  # type: ignore[misc]
         saved = self._put_key()
         try:
             return super().check_required_credentials(error)  # type: ignore[misc]
