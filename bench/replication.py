@@ -285,17 +285,20 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
             await raw.load()
             settle_heap(args.gc_tuning)
             for repeat in range(args.repeats):
-                if repeat:
+                if repeat and args.only != "raw":
                     await run_engine(engine, strategy, result, price, seq, emulator)
                     await bus.drain()
-                raw_rate, raw_cpu = await raw.run()
-                result.raw_rate.append(raw_rate)
-                result.raw_cpu.append(raw_cpu)
+                if args.only != "engine":
+                    raw_rate, raw_cpu = await raw.run()
+                    result.raw_rate.append(raw_rate)
+                    result.raw_cpu.append(raw_cpu)
             await raw.close()
             del raw
             gc.unfreeze()  # the raw baseline's closed ccxt instances are cyclic garbage: not the next N's cost
             gc.collect()
             results.append(result)
+            if args.only:
+                continue  # a run for bench/replication_instructions.py: its figures are instruction counts
             print(f"N={followers}: last ack {', '.join(f'{x:.3f}' for x in result.last_ack)} s; "
                   f"first sent {', '.join(f'{x * 1000:.1f}' for x in result.first_sent)} ms; "
                   f"CPU engine {', '.join(f'{x:.2f}' for x in result.cpu)} s, emulator "
@@ -309,7 +312,8 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
         await gateways.close()
         await shared.close()
         await close_db()
-    report(results, args.concurrency, database.split("://")[0], args.gc_tuning)
+    if not args.only:
+        report(results, args.concurrency, database.split("://")[0], args.gc_tuning)
 
 
 def main() -> None:
@@ -320,6 +324,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-gc-tuning", dest="gc_tuning", action="store_false",
                         help="keep CPython's collector defaults (see settle_heap)")
+    parser.add_argument("--only", choices=("engine", "raw"), default="",
+                        help="after the first fan-out, repeat only the engine or only the raw baseline, and "
+                             "print no figures (bench/replication_instructions.py counts their instructions)")
     args = parser.parse_args()
     proc, port = start_emulator(max(args.followers))
     try:

@@ -4,7 +4,9 @@ A task per order would cost its creation, a wait on the exchange's semaphore and
 order, and a fan-out to 5,000 followers would hold thousands of them at once. Here each exchange
 gets `width` workers (its share of the concurrency) that take rows in the order they were
 planned; `put` waits while `backlog` rows are queued, so planning stays ahead of the sends by a
-bounded amount and the outbox is always written before a row is queued.
+bounded amount and the outbox is always written before a row is queued. A full backlog lets
+planning resume once it is down to half, not after every row sent: planning then runs in runs of
+rows rather than in a wake-up per row.
 
 The queue is a deque with two kinds of waiters (idle workers, a planner waiting for room) rather
 than an `asyncio.Queue`, whose put/get protocol with its task accounting costs about ten Python
@@ -80,7 +82,7 @@ class Lanes(Generic[T]):
                 await waiter
                 continue
             item = items.popleft()
-            if lane.room is not None and len(items) < self._backlog:
+            if lane.room is not None and len(items) <= self._backlog // 2:
                 if not lane.room.done():
                     lane.room.set_result(None)
                 lane.room = None
