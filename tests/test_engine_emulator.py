@@ -14,6 +14,7 @@ import pytest
 from core.db.models import CopyOrder, CopyOrderStatus, MasterEvent, Position, SizingMode
 from core.emulator.server import ExchangeEmulator
 from core.engine.dispatch import RetryPolicy
+from core.engine.order_sync import sync_open_orders
 from core.engine.recovery import recover
 from core.engine.sizing import allocation_multiplier, proportional_k
 from core.events import CopyFailed, CopySkipped, OrderCancelled, TradeCopied, utcnow
@@ -159,6 +160,72 @@ async def test_master_order_filled_in_two_events(h: EngineHarness) -> None:
     assert total == D("0.25") * D(1000)
     assert {r.status for r in await CopyOrder.all()} == {CopyOrderStatus.FILLED}
     assert len(h.recorder.of(TradeCopied)) == 4
+
+
+async def test_market_copy_on_a_thin_book_fills_in_part_and_is_told_as_such(h: EngineHarness, emulator: ExchangeEmulator) -> None:
+    """Binance expires what a market order cannot fill: the part that filled is a (partial) trade, not a failure."""
+    follower = await h.add_follower(D(1000))
+    emulator.set_liquidity(SYMBOL, D(60))
+    event = await h.master_event(side="buy", amount=D(1000), price=PRICE)
+    await h.replicate(event)
+    assert placed(h, follower) == [("BUY", "MARKET", D(100), D(0), "EXPIRED")]
+    row = await h.row(event, follower)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.EXPIRED, D(60), None)
+    assert (await Position.get(subscription_id=follower.id, symbol=SYMBOL)).amount == D("59.94")  # net of the 0.1 % fee
+    [copied] = h.recorder.of(TradeCopied)
+    assert (copied.filled, copied.amount, copied.partial) == (D(60), D(100), True)
+    assert h.recorder.of(CopyFailed) == []
+
+    emulator.set_liquidity(SYMBOL, D(0))  # nothing trades at all: not placed, with the reason
+    second = await h.master_event(side="buy", amount=D(1000), price=PRICE)
+    await h.replicate(second)
+    row = await h.row(second, follower)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.EXPIRED, D(0), "order_expired")
+    assert [e.reason for e in h.recorder.of(CopyFailed)] == ["order_expired"]
+    assert (await Position.get(subscription_id=follower.id, symbol=SYMBOL)).amount == D("59.94")
+
+
+async def test_partly_filled_copy_cancelled_by_the_master_is_final(h: EngineHarness, emulator: ExchangeEmulator) -> None:
+    """A resting copy that filled in part and was then cancelled ends CANCELLED with its fill, and the
+    order sync stops asking the exchange about it."""
+    follower = await h.add_follower(D(1000))
+    new = await h.master_event(kind="order_new", side="buy", amount=D(1000), price=D("0.55"), master_order_id="L-9")
+    await h.replicate(new)
+    emulator.set_liquidity(SYMBOL, D(40))
+    emulator.set_price(SYMBOL, D("0.55"))  # the book crosses the copy but holds only 40
+    emulator.set_price(SYMBOL, PRICE)
+    assert placed(h, follower) == [("BUY", "LIMIT", D(100), D("0.55"), "PARTIALLY_FILLED")]
+    assert await sync_open_orders(h.engine) == 1
+    row = await h.row(new, follower)
+    assert (row.status, row.filled) == (CopyOrderStatus.PARTIALLY_FILLED, D(40))
+
+    cancel = await h.master_event(kind="order_cancel", side="buy", amount=D(1000), price=D("0.55"), master_order_id="L-9")
+    await h.replicate(cancel)
+    row = await h.row(new, follower)
+    assert (row.status, row.filled) == (CopyOrderStatus.CANCELLED, D(40))
+    assert h.emulator is not None and h.emulator.balances(follower.api_key)["USDT"] == (D(1000) - D(22), D(0))
+    lookups = emulator.request_count("binance", ORDER_PATH, "GET")
+    assert await sync_open_orders(h.engine) == 0
+    assert emulator.request_count("binance", ORDER_PATH, "GET") == lookups  # not polled any more
+    assert (await Position.get(subscription_id=follower.id, symbol=SYMBOL)).amount == D("39.96")
+
+
+async def test_row_left_partly_filled_after_its_cancel_is_settled_by_one_poll(h: EngineHarness, emulator: ExchangeEmulator) -> None:
+    """Rows written before final orders kept their status: one poll settles such a row, then it is left alone."""
+    follower = await h.add_follower(D(1000))
+    new = await h.master_event(kind="order_new", side="buy", amount=D(1000), price=D("0.55"), master_order_id="L-10")
+    await h.replicate(new)
+    emulator.set_liquidity(SYMBOL, D(40))
+    emulator.set_price(SYMBOL, D("0.55"))
+    assert await sync_open_orders(h.engine) == 1
+    async with h.engine.gateways.lease(follower.account) as gateway:  # cancelled on the exchange behind the engine's back
+        await gateway.cancel_order(SYMBOL, client_order_id=(await h.row(new, follower)).client_order_id)
+    await sync_open_orders(h.engine)
+    row = await h.row(new, follower)
+    assert (row.status, row.filled) == (CopyOrderStatus.CANCELLED, D(40))
+    lookups = emulator.request_count("binance", ORDER_PATH, "GET")
+    await sync_open_orders(h.engine)
+    assert emulator.request_count("binance", ORDER_PATH, "GET") == lookups
 
 
 # --- 4. limit orders: new, amend, cancel ------------------------------------------------------

@@ -156,19 +156,23 @@ async def test_close_below_minimum_stays_cancelling_until_resumed(db: str) -> No
     assert len(recorder.of(SubscriptionStopped)) == 1 and await resume_cancelling(engine) == []
 
 
-async def test_close_through_ccxt_survives_an_exchange_outage(db: str, emulator: ExchangeEmulator, ccxt_shared: CcxtShared) -> None:
+async def on_emulator(emulator: ExchangeEmulator, ccxt_shared: CcxtShared):  # type: ignore[no-untyped-def]
+    """A strategy and one Binance follower (k = 0.1, 1,000 USDT) on the emulator, through real ccxt."""
     vault = Vault(os.urandom(32))
     settings = Settings(binance=ExchangeOptions(base_url=emulator.base_url("binance")))
-    master = await factories.account(await factories.user(is_trader=True), equity=D(10000))
-    strat = await factories.strategy(master)
+    strat = await factories.strategy(await factories.account(await factories.user(is_trader=True), equity=D(10000)))
     acct = await factories.account(await factories.user(), exchange="binance", equity=D(1000))
     key = emulator.add_key("binance", balances={"USDT": D(1000)})
     await store_credentials(vault, acct, Credentials(key.api_key, key.secret))
     sub = await factories.subscription(strat, acct, k=D("0.1"))
     bus = EventBus()
-    recorder = EventRecorder(bus)
     engine = ReplicationEngine(Gateways(settings, vault=vault, shared=ccxt_shared), bus, Limits(),
                                retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02))
+    return strat, sub, key, engine, bus, EventRecorder(bus)
+
+
+async def test_close_through_ccxt_survives_an_exchange_outage(db: str, emulator: ExchangeEmulator, ccxt_shared: CcxtShared) -> None:
+    strat, sub, key, engine, bus, recorder = await on_emulator(emulator, ccxt_shared)
     try:
         await engine.replicate(await event(strat.id, 1, price="0.5000"))  # the emulator's XRP price
         assert emulator.balances(key.api_key)["XRP"][0] == D("99.9")  # 100 bought, the fee taken in XRP
@@ -190,6 +194,26 @@ async def test_close_through_ccxt_survives_an_exchange_outage(db: str, emulator:
         assert not await Position.filter(subscription_id=sub.id, closed_at=None).exists()  # the fee's 0.1 XRP written off
         assert [e.reason for e in recorder.of(CopyFailed)] == ["exchange_down"]
         assert recorder.of(SubscriptionStopped)[0].positions_closed
+    finally:
+        await engine.gateways.close()
+
+
+async def test_close_on_a_thin_book_follows_up_until_flat(db: str, emulator: ExchangeEmulator, ccxt_shared: CcxtShared) -> None:
+    """A market close the book fills in part (Binance expires the rest) is followed by another for what remains."""
+    strat, sub, key, engine, bus, recorder = await on_emulator(emulator, ccxt_shared)
+    try:
+        await engine.replicate(await event(strat.id, 1, price="0.5000"))
+        emulator.set_liquidity(SYMBOL, D(60))
+        result = await unsubscribe(engine, sub, close_positions=True)
+        await bus.drain()
+        assert result.finished and result.failures == {}
+        closes = await CopyOrder.filter(subscription_id=sub.id, master_event__kind="close").order_by("id")
+        assert [(c.status, c.amount, c.filled) for c in closes] == [
+            (CopyOrderStatus.EXPIRED, D("99.9"), D(60)), (CopyOrderStatus.FILLED, D("39.9"), D("39.9"))
+        ]
+        assert emulator.balances(key.api_key).get("XRP", (D(0), D(0)))[0] == 0
+        assert recorder.of(CopyFailed) == []
+        assert (await Subscription.get(id=sub.id)).status == SubscriptionStatus.CANCELLED
     finally:
         await engine.gateways.close()
 

@@ -61,6 +61,7 @@ REASONS: dict[str, str] = {
     "auth_failed": N_("the exchange rejected your API key"),
     "permission_denied": N_("your API key lacks a required permission"),
     "invalid_order": N_("the exchange rejected the order"),
+    "order_expired": N_("the exchange ended the order before any of it filled"),
     "order_not_found": N_("the exchange could not find the order"),
     "bad_symbol": N_("this market is not available on your exchange"),
     "key_refused": N_("the API key was refused"),

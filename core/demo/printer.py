@@ -34,6 +34,7 @@ REASONS: dict[str, str] = {
     "max_open_trades": "the subscription's maximum of open trades is reached",
     "insufficient_funds": "the exchange refused it: not enough free balance",
     "invalid_order": "the exchange refused the order",
+    "order_expired": "the exchange ended the order before any of it filled",
     "exchange_down": "the exchange did not answer within the outage window",
     "internal_error": "an internal error (logged)",
 }

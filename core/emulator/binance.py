@@ -99,6 +99,7 @@ class BinanceSpot(BinanceVenue):
         self.fee_rate = fee_rate
         self.accounts: dict[str, SpotAccount] = {}
         self._resting: dict[str, dict[int, tuple[SpotAccount, SpotOrder]]] = {s: {} for s in self.symbols}
+        self.liquidity: dict[str, Decimal] = {}  # symbol id -> the most one match trades (a thin book); unset: no limit
         self._order_ids = itertools.count(1)
         self._trade_ids = itertools.count(1)
         self._transfer_ids = itertools.count(1)
@@ -111,10 +112,12 @@ class BinanceSpot(BinanceVenue):
         return account
 
     def set_price(self, symbol_id: str, price: Decimal) -> None:
-        """Move the price; resting limit orders it crosses fill at their limit price."""
+        """Move the price; resting limit orders it crosses fill at their limit price (in part, on a thin book)."""
         self.prices[symbol_id] = price
         for account, order in take_crossed(self._resting[symbol_id], price):
             self._fill(account, order, order.price, maker=True)
+            if order.status == "PARTIALLY_FILLED":  # the rest keeps resting
+                self._resting[symbol_id][order.order_id] = (account, order)
 
     def deposit(self, account_id: str, asset: str, amount: Decimal, *, pending: bool = False) -> str:
         """Record a deposit (status 1, success) and credit the spot balance; a pending one (status 0)
@@ -318,8 +321,9 @@ class BinanceSpot(BinanceVenue):
         acc.notify(OrderUpdate(order, "NEW", now))
         if marketable:
             self._fill(acc, order, market_price, maker=False)
-        else:
-            order.locked = need
+        if order.status in ("NEW", "PARTIALLY_FILLED"):  # a limit order the book did not fill (in full) rests
+            rest = order.qty - order.filled
+            order.locked = need = rest * price if side == "BUY" else rest
             acc.free[need_asset] -= need
             acc.locked[need_asset] = acc.locked.get(need_asset, ZERO) + need
             self._resting[spec.id][order.order_id] = (acc, order)
@@ -329,17 +333,25 @@ class BinanceSpot(BinanceVenue):
         return response
 
     def _fill(self, acc: SpotAccount, order: SpotOrder, price: Decimal, *, maker: bool) -> None:
+        """Trade what the book allows of the order's rest at `price`. Like Binance, a market order
+        that the book cannot fill in full expires with what it got; a limit order stays partly filled."""
         spec = self.symbols[order.symbol]
-        qty = order.qty - order.filled
+        qty = min(order.qty - order.filled, self.liquidity.get(order.symbol, order.qty))
+        final = order.filled + qty == order.qty
+        if qty <= 0:
+            if order.type == "MARKET":
+                order.status, order.update_time = "EXPIRED", now_ms()
+            return
         cost = qty * price
         if order.side == "BUY":
             spent_asset, spent, got_asset, got = spec.quote, cost, spec.base, qty
         else:
             spent_asset, spent, got_asset, got = spec.base, qty, spec.quote, cost
         if order.locked:
-            acc.locked[spent_asset] -= order.locked
-            acc.free[spent_asset] += order.locked - spent
-            order.locked = ZERO
+            release = order.locked if final else spent
+            acc.locked[spent_asset] -= release
+            acc.free[spent_asset] += release - spent
+            order.locked -= release
         else:
             acc.free[spent_asset] -= spent
         fee = got * self.fee_rate
@@ -348,7 +360,7 @@ class BinanceSpot(BinanceVenue):
         now = now_ms()
         order.filled += qty
         order.quote_filled += cost
-        order.status = "FILLED"
+        order.status = "FILLED" if final else "EXPIRED" if order.type == "MARKET" else "PARTIALLY_FILLED"
         order.update_time = now
         order.fills.append({"price": dec_str(price), "qty": dec_str(qty), "commission": dec_str(fee), "commissionAsset": got_asset, "tradeId": trade_id})
         trade = {

@@ -112,6 +112,14 @@ class ExchangeEmulator:
         if symbol_id in self.binance_futures.symbols:
             self.binance_futures.set_price(symbol_id, price)
 
+    def set_liquidity(self, symbol: str, amount: Decimal | None) -> None:
+        """Binance spot: at most `amount` of the symbol trades per match, so orders fill in part (None: no limit)."""
+        symbol_id = symbol.replace("/", "")
+        if amount is None:
+            self.binance.liquidity.pop(symbol_id, None)
+        else:
+            self.binance.liquidity[symbol_id] = amount
+
     def _spot_account(self, api_key: str, exchange: str) -> SpotAccount:
         key = self.keys.get(exchange, api_key)
         if key is None:

@@ -39,6 +39,8 @@ STATUS_FROM_ORDER = {
     "expired": CopyOrderStatus.EXPIRED,
     "rejected": CopyOrderStatus.FAILED,
 }
+# The reason recorded when the exchange itself ended an order before anything filled.
+ENDED_EARLY = {CopyOrderStatus.EXPIRED: "order_expired", CopyOrderStatus.FAILED: "invalid_order"}
 UPDATE_FIELDS = (
     "status", "reason", "reason_detail", "exchange_order_id", "filled", "average_price",
     "fee", "fee_currency", "attempts", "sent_at", "acked_at", "amount",
@@ -54,7 +56,11 @@ class RetryPolicy:
 
 
 def record_order(row: Row, order: Order) -> None:
-    """Copy what the exchange says about the order onto the row."""
+    """Copy what the exchange says about the order onto the row.
+
+    OPEN and PARTIALLY_FILLED mean the order still rests on the exchange (the order sync polls
+    those). An order the exchange ended early keeps its final status, CANCELLED or EXPIRED, with
+    whatever it filled in `filled`: a final order stored as PARTIALLY_FILLED would be polled forever."""
     row.exchange_order_id = order.id
     row.filled = order.filled
     row.average_price = order.average or (order.price if order.filled else None)
@@ -64,8 +70,8 @@ def record_order(row: Row, order: Order) -> None:
         row.status = CopyOrderStatus.PARTIALLY_FILLED if order.filled > 0 else CopyOrderStatus.OPEN
     else:
         row.status = STATUS_FROM_ORDER.get(order.status, CopyOrderStatus.FILLED)
-        if row.status == CopyOrderStatus.CANCELLED and order.filled > 0:
-            row.status = CopyOrderStatus.PARTIALLY_FILLED
+        if row.status in ENDED_EARLY and not order.filled and not row.reason:
+            row.reason = ENDED_EARLY[row.status]  # what the follower is told: not placed, and why
     row.acked_at = row.acked_at or utcnow()
 
 

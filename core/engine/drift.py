@@ -296,7 +296,7 @@ async def _correct(
     except CopytradeError as exc:
         fail(row, CopyOrderStatus.FAILED, exc)
     await commit_progress(engine, follower, row, Progress(ZERO, None, ZERO))
-    if row.status in FAILED:
+    if row.status in FAILED and not row.filled:  # one the exchange ended after a part filled was told as a trade
         engine.bus.publish(CopyFailed(
             subscription_id=follower.id, user_id=sub.follower_id, strategy_id=event.strategy_id,  # type: ignore[attr-defined]
             master_event_id=event.id, copy_order_id=row.id, symbol=row.symbol, side=side,

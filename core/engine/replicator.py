@@ -333,14 +333,16 @@ class ReplicationEngine:
 
     def _publish(self, row: Row, follower: Follower, event: MasterEvent) -> None:
         status = row.status
-        if row.order_type != "cancel" and (status in FILLED_STATUSES or status == CopyOrderStatus.CANCELLED):
+        if row.order_type != "cancel" and (status in FILLED_STATUSES or status == CopyOrderStatus.CANCELLED
+                                           or (status == CopyOrderStatus.EXPIRED and row.filled)):
             # the common case first, built without the keyword dict below: it runs once per copied order
+            filled = Decimal(row.filled)
             self.bus.publish(TradeCopied(
                 subscription_id=follower.id, user_id=follower.subscription.follower_id,  # type: ignore[attr-defined]
                 strategy_id=event.strategy_id, master_event_id=event.id, copy_order_id=row.id, symbol=row.symbol,
-                side=row.side, order_type=row.order_type, amount=Decimal(row.amount), filled=Decimal(row.filled),
+                side=row.side, order_type=row.order_type, amount=Decimal(row.amount), filled=filled,
                 price=row.average_price or row.price, fee=Decimal(row.fee or 0),
-                partial=row.order_type == "market" and remaining(row) > 0,
+                partial=filled > 0 and remaining(row) > 0,  # an exchange that filled part of it, or has so far
             ))
             return
         common = dict(subscription_id=follower.id, user_id=follower.subscription.follower_id,  # type: ignore[attr-defined]

@@ -265,7 +265,7 @@ async def _send(
         fail(row, CopyOrderStatus.FAILED, exc)
     await commit_progress(engine, follower, row, before)
     result.closes.append(row)
-    if row.status in FAILED:
+    if row.status in FAILED and not row.filled:  # ended after a part filled (a thin book): the next round closes the rest
         _tell_failure(engine, follower, row, told, result)
         return False
     return True
