@@ -16,7 +16,7 @@ from core.config import Settings
 from core.db import close_db, init_db
 from core.db.migrate import migrate
 from core.db.models import Strategy, Subscription
-from core.engine.drift import reconcile_drift
+from core.engine.drift import DriftAlerts, reconcile_drift
 from core.engine.order_sync import sync_open_orders
 from core.engine.recovery import recover
 from core.engine.replicator import ReplicationEngine
@@ -67,10 +67,11 @@ class Core:
             await unsubscribe(engine, sub, close_positions=True, reason=reason)
 
         monitor = RiskMonitor(bus, control, stop, settings.limits)
+        drift_alerts = DriftAlerts()  # across runs: a lasting drift is told once, not every few minutes
         reconcilers = [
             lambda: sync_open_orders(engine),
             lambda: reconcile_drift(engine, threshold_pct=settings.limits.drift_alert_pct,
-                                    auto_correct=settings.limits.drift_auto_correct),
+                                    auto_correct=settings.limits.drift_auto_correct, alerts=drift_alerts),
             lambda: resume_cancelling(engine),
         ]
         runner = JobRunner(build_jobs(JobServices(engine, gateways, bus, monitor, reconcilers)))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from core.bus import EventBus, EventRecorder
 from core.config import Limits, Settings
 from core.db.models import CopyOrder, CopyOrderStatus, MasterEvent, Position, SubscriptionStatus
-from core.engine.drift import reconcile_drift
+from core.engine.drift import DriftAlerts, reconcile_drift
 from core.engine.recovery import recover
 from core.engine.replicator import ReplicationEngine
 from core.events import CopyFailed, DriftDetected
@@ -66,6 +66,28 @@ async def test_drift_beyond_the_threshold_alerts_the_admins(db: str) -> None:
     below = await reconcile_drift(engine, threshold_pct=D(30), auto_correct=False)
     await bus.drain()
     assert not any(r.alerted for r in below) and len(recorder.of(DriftDetected)) == 1
+
+
+async def test_a_lasting_drift_is_told_once_until_it_grows_or_ends(db: str) -> None:
+    venue, engine, bus, recorder, subs, accounts = await setup()
+    alerts = DriftAlerts()  # what the running process keeps between runs
+
+    async def run() -> list[Decimal]:
+        await reconcile_drift(engine, threshold_pct=D(10), auto_correct=False, alerts=alerts)
+        await bus.drain()
+        return [a.drift_pct for a in recorder.of(DriftDetected)]
+
+    await trade_by_hand(venue, accounts[0], SYMBOL, "sell", "30", "own-1")
+    assert await run() == [D(30)]
+    assert await run() == [D(30)]  # still 30 %: not told again
+    await trade_by_hand(venue, accounts[0], SYMBOL, "sell", "5", "own-2")
+    assert await run() == [D(30)]  # 35 %: less than another threshold (10 points) worse
+    await trade_by_hand(venue, accounts[0], SYMBOL, "sell", "10", "own-3")
+    assert await run() == [D(30), D(45)]  # 45 %: worse by more than the threshold
+    await trade_by_hand(venue, accounts[0], SYMBOL, "buy", "45", "own-4")
+    assert await run() == [D(30), D(45)]  # back on course: the memory is cleared
+    await trade_by_hand(venue, accounts[0], SYMBOL, "sell", "30", "own-5")
+    assert await run() == [D(30), D(45), D(30)]  # a new drift is news again
 
 
 async def test_auto_correct_places_one_order_per_minute(db: str) -> None:

@@ -13,7 +13,9 @@ proportional subscription and every symbol the master or the follower holds:
   With auto-correct, a booked holding the exchange no longer backs is first booked down to it, so
   later exits (sized from the holding) and the correction start from the truth.
 
-Beyond the threshold the admins are alerted (DriftDetected, admin=True). With auto-correct one market
+Beyond the threshold the admins are alerted (DriftDetected, admin=True): once when the drift appears,
+again only when it has grown by another threshold or a correction was placed, not on every run while
+it lasts (`DriftAlerts`, kept by the process across runs). With auto-correct one market
 order moves the follower toward the expected position, through the same outbox discipline as a copy:
 a synthetic MasterEvent (kind "drift", id "drift:<subscription>:<symbol>:<UTC minute>") and its
 CopyOrder row with a deterministic client id are written before the send, so a rerun within the same
@@ -97,6 +99,25 @@ class AccountSnapshot:
         return max(ZERO, min(booked, balance.total if balance else ZERO))
 
 
+class DriftAlerts:
+    """The drift the admins were last told about, per (subscription, symbol). In memory: after a
+    restart a lasting drift is reported once more."""
+
+    def __init__(self) -> None:
+        self._told: dict[tuple[int, str], Decimal] = {}
+
+    def tell(self, key: tuple[int, str], pct: Decimal, threshold_pct: Decimal) -> bool:
+        """True when a drift of `pct` is news: new, or grown by another threshold since the last alert."""
+        told = self._told.get(key)
+        if told is not None and pct < told + threshold_pct:
+            return False
+        self._told[key] = pct
+        return True
+
+    def resolved(self, key: tuple[int, str]) -> None:
+        self._told.pop(key, None)
+
+
 def drift_pct(expected: Decimal, actual: Decimal) -> Decimal:
     """|actual − expected| as % of the expected position (of the actual one when the master is flat)."""
     base = abs(expected) or abs(actual)
@@ -104,10 +125,13 @@ def drift_pct(expected: Decimal, actual: Decimal) -> Decimal:
 
 
 async def reconcile_drift(
-    engine: ReplicationEngine, *, threshold_pct: Decimal, auto_correct: bool, now: datetime | None = None
+    engine: ReplicationEngine, *, threshold_pct: Decimal, auto_correct: bool, now: datetime | None = None,
+    alerts: DriftAlerts | None = None,
 ) -> list[DriftReport]:
-    """Compare every active proportional subscription with its master; `now` names the minute of corrections."""
+    """Compare every active proportional subscription with its master; `now` names the minute of
+    corrections. Without `alerts` (the memory of earlier runs) every drift beyond the threshold is told."""
     now = now or utcnow()
+    alerts = alerts or DriftAlerts()
     strategy_ids = await Subscription.filter(
         status=SubscriptionStatus.ACTIVE, sizing_mode=SizingMode.PROPORTIONAL
     ).values_list("strategy_id", flat=True)
@@ -115,7 +139,7 @@ async def reconcile_drift(
     for strategy_id in sorted(set(strategy_ids)):
         async with engine.lock(strategy_id):
             with correlate(strategy=strategy_id):
-                reports += await _reconcile_strategy(engine, strategy_id, threshold_pct, auto_correct, now)
+                reports += await _reconcile_strategy(engine, strategy_id, threshold_pct, auto_correct, now, alerts)
     return reports
 
 
@@ -132,7 +156,8 @@ async def master_positions(strategy_id: int) -> dict[str, Decimal]:
 
 
 async def _reconcile_strategy(
-    engine: ReplicationEngine, strategy_id: int, threshold_pct: Decimal, auto_correct: bool, now: datetime
+    engine: ReplicationEngine, strategy_id: int, threshold_pct: Decimal, auto_correct: bool, now: datetime,
+    alerts: DriftAlerts,
 ) -> list[DriftReport]:
     if await MasterEvent.filter(strategy_id=strategy_id, fanned_out_at=None).exists():
         log.info("drift check of strategy %s postponed: a fan-out is unfinished", strategy_id)
@@ -145,7 +170,7 @@ async def _reconcile_strategy(
             continue
         with correlate(subscription=follower.id):
             try:
-                reports += await _reconcile_follower(engine, follower, master, threshold_pct, auto_correct, now)
+                reports += await _reconcile_follower(engine, follower, master, threshold_pct, auto_correct, now, alerts)
             except ExchangeError as exc:
                 log.warning("drift check of subscription %s skipped: %s", follower.id, exc.code)
     return reports
@@ -158,6 +183,7 @@ async def _reconcile_follower(
     threshold_pct: Decimal,
     auto_correct: bool,
     now: datetime,
+    alerts: DriftAlerts,
 ) -> list[DriftReport]:
     sub = follower.subscription
     symbols = sorted({s for s, p in master.items() if p} | {s for s, h in follower.holdings.items() if h.amount})
@@ -179,16 +205,19 @@ async def _reconcile_follower(
                 await _true_up(follower, symbol, actual)
             pct = drift_pct(expected, actual)
             if pct <= threshold_pct:
+                alerts.resolved((follower.id, symbol))
                 reports.append(DriftReport(follower.id, symbol, expected, actual, pct))
                 continue
             row, skipped = None, None
             if auto_correct:
                 row, skipped = await _correct(engine, gateway, follower, rules, expected, actual, master.get(symbol, ZERO), now)
-            engine.bus.publish(DriftDetected(
-                admin=True, subscription_id=follower.id, user_id=sub.follower_id,  # type: ignore[attr-defined]
-                strategy_id=sub.strategy_id, symbol=symbol, expected=expected, actual=actual, drift_pct=pct,  # type: ignore[attr-defined]
-                corrected=row is not None and skipped is None and Decimal(row.filled) > 0,
-            ))
+            corrected = row is not None and skipped is None and Decimal(row.filled) > 0
+            if alerts.tell((follower.id, symbol), pct, threshold_pct) or corrected:
+                engine.bus.publish(DriftDetected(
+                    admin=True, subscription_id=follower.id, user_id=sub.follower_id,  # type: ignore[attr-defined]
+                    strategy_id=sub.strategy_id, symbol=symbol, expected=expected, actual=actual, drift_pct=pct,  # type: ignore[attr-defined]
+                    corrected=corrected,
+                ))
             log.warning("drift on %s: expected %s, actual %s (%s%%)", symbol, expected, actual, pct)
             reports.append(DriftReport(follower.id, symbol, expected, actual, pct, True, row, skipped))
     return reports
