@@ -38,7 +38,8 @@ class Limits(BaseModel):
     default_slippage_tolerance_pct: Decimal = Decimal("1")
     default_max_drawdown_pct: Decimal = Decimal("30")
     demo_balance_usdt: Decimal = Decimal("10000")
-    drift_alert_pct: Decimal = Decimal("5")  # follower position off its master-scaled target by more: alert
+    # follower position off its master-scaled target by more: alert (again once it is worse by as much)
+    drift_alert_pct: Decimal = Decimal("5")
     drift_auto_correct: bool = False
 
 
