@@ -10,7 +10,6 @@ Every amount is Decimal.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +25,9 @@ from core.emulator.binance_common import (
     find_order,
     json_response,
     now_ms,
+    plain_decimal,
     take_crossed,
+    utc_text,
 )
 from core.emulator.keys import EmulatedKey, KeyRegistry
 from core.money import ZERO
@@ -126,7 +127,7 @@ class BinanceSpot(BinanceVenue):
         number = next(self._transfer_ids)
         now = now_ms()
         account.deposits.append({
-            "id": str(700_000_000_000 + number), "amount": _plain(amount), "coin": asset, "network": "TRX", "status": 0,
+            "id": str(700_000_000_000 + number), "amount": plain_decimal(amount), "coin": asset, "network": "TRX", "status": 0,
             "address": "TXemulatedDepositAddress", "addressTag": "", "txId": f"Internal transfer {51_000_000_000 + number}",
             "insertTime": now, "completeTime": None, "transferType": 1, "confirmTimes": "1/1", "unlockConfirm": 0,
             "walletType": 0,
@@ -150,10 +151,10 @@ class BinanceSpot(BinanceVenue):
         account.free[asset] -= amount + fee
         now = now_ms() // 1000 * 1000  # applyTime has whole seconds
         account.withdrawals.append({
-            "id": f"{next(self._transfer_ids):032x}", "amount": _plain(amount), "transactionFee": _plain(fee), "coin": asset,
+            "id": f"{next(self._transfer_ids):032x}", "amount": plain_decimal(amount), "transactionFee": plain_decimal(fee), "coin": asset,
             "status": WITHDRAW_COMPLETED, "address": "TXemulatedWithdrawAddress", "txId": f"{now:064x}",
-            "applyTime": _utc_text(now), "network": "TRX", "transferType": 0, "info": "", "confirmNo": 1, "walletType": 0,
-            "txKey": "", "completeTime": _utc_text(now), "_time": now,
+            "applyTime": utc_text(now), "network": "TRX", "transferType": 0, "info": "", "confirmNo": 1, "walletType": 0,
+            "txKey": "", "completeTime": utc_text(now), "_time": now,
         })
         return account.withdrawals[-1]["id"]
 
@@ -442,13 +443,3 @@ class BinanceSpot(BinanceVenue):
             "origQuoteOrderQty": "0.00000000",
             "selfTradePreventionMode": "EXPIRE_MAKER",
         }
-
-
-def _plain(value: Decimal) -> str:
-    """Binance's transfer amounts are plain decimals ("4500", "0.01844487")."""
-    return f"{value.normalize():f}"
-
-
-def _utc_text(ms: int) -> str:
-    """Binance's withdrawal times: "2021-04-15 12:09:16", UTC."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000))
