@@ -30,6 +30,7 @@ from core.emulator.__main__ import bench_credentials  # noqa: E402
 from core.exchange.base import Credentials, OrderRequest  # noqa: E402
 from core.exchange.ccxt_gateway import CcxtGateway  # noqa: E402
 from core.exchange.ccxt_shared import CcxtShared  # noqa: E402
+from core.loop import run  # noqa: E402
 
 RUN_TIMEOUT_S = 240
 RAISED_RATE_MS = 0.01  # ms per unit of cost for the shared throttler in the throughput runs
@@ -121,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     proc, port = start_emulator(args.instances)
     try:
-        asyncio.run(asyncio.wait_for(bench(args.instances, args.orders, port), RUN_TIMEOUT_S))
+        run(asyncio.wait_for(bench(args.instances, args.orders, port), RUN_TIMEOUT_S))
     finally:
         proc.terminate()
         try:

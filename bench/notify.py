@@ -37,6 +37,7 @@ from core.bus import EventBus  # noqa: E402
 from core.db import close_db, init_db  # noqa: E402
 from core.db.models import User  # noqa: E402
 from core.events import TradeCopied  # noqa: E402
+from core.loop import run  # noqa: E402
 
 RUN_TIMEOUT_S = 600
 PRICE = re.compile(r"(\d+\.\d+)\n")  # the price ends the first line, the fee line follows
@@ -112,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     chats = 60 if args.quick else args.chats
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(asyncio.wait_for(bench(chats, args.per_chat, Path(tmp)), RUN_TIMEOUT_S))
+        run(asyncio.wait_for(bench(chats, args.per_chat, Path(tmp)), RUN_TIMEOUT_S))
 
 
 if __name__ == "__main__":

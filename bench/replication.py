@@ -73,6 +73,7 @@ from core.exchange.ccxt_shared import CcxtShared  # noqa: E402
 from core.exchange.provider import Gateways  # noqa: E402
 from core.heap import settle_heap as core_settle_heap  # noqa: E402
 from core.keystore import seal_credentials  # noqa: E402
+from core.loop import run  # noqa: E402
 from core.vault import Vault, generate_key  # noqa: E402
 
 RUN_TIMEOUT_S = 900
@@ -330,7 +331,7 @@ def main() -> None:
     args = parser.parse_args()
     proc, port = start_emulator(max(args.followers))
     try:
-        asyncio.run(asyncio.wait_for(bench(args, port, psutil.Process(proc.pid)), RUN_TIMEOUT_S))
+        run(asyncio.wait_for(bench(args, port, psutil.Process(proc.pid)), RUN_TIMEOUT_S))
     finally:
         proc.terminate()
         try:

@@ -6,7 +6,6 @@ depend on bot. A `ConfigError` becomes one line on stderr and exit code 2, never
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from core.config import Settings, load_settings
 from core.errors import ConfigError
 from core.logging import setup_logging
+from core.loop import run
 
 
 async def _migrate(settings: Settings) -> None:
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(*required)
         setup_logging(settings.log_level, settings.log_json)
         options = {key: value for key, value in vars(args).items() if key != "command"}
-        asyncio.run(handler(settings, **options))
+        run(handler(settings, **options))
     except ConfigError as exc:
         print(f"copytrade: {exc}", file=sys.stderr)
         return 2

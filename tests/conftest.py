@@ -3,19 +3,27 @@
 `db`: a fresh schema per test, on SQLite (a temp file) by default, or on the PostgreSQL database that
 DATABASE_URL names (its public schema is dropped and recreated, so point it at a test database).
 `emulator`: the local exchange emulator on a free port.
+Async tests run on the event loop the application runs on (core/loop.py: uvloop where installed).
 """
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from tortoise import Tortoise, connections
 
+from core import loop
 from core.db import close_db, init_db
 
 PG_PREFIXES = ("postgres://", "postgresql://")
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every async test runs on the loop `copytrade` runs on (core/loop.py)."""
+    return {"app": loop.loop_factory()}
 
 
 def database_url(tmp_path: Path) -> str:

@@ -15,7 +15,6 @@ itself at the one point a random delay rarely hits: every row final, positions n
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
@@ -31,6 +30,7 @@ from core.engine.recovery import recover
 from core.engine.replicator import ReplicationEngine
 from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.provider import Gateways
+from core.loop import run as run_loop
 from core.vault import Vault
 
 SYMBOL = "XRP/USDT"
@@ -93,7 +93,7 @@ def run_once(db_url: str, emulator_url: str, strategy_id: int, event: int, kill_
     """In a forked child: one engine run, then leave without the parent's cleanup."""
     code = 0
     try:
-        asyncio.run(run(db_url, emulator_url, strategy_id, event, kill_at))
+        run_loop(run(db_url, emulator_url, strategy_id, event, kill_at))
     except BaseException:
         traceback.print_exc()
         code = 1

@@ -11,6 +11,7 @@ import signal
 from decimal import Decimal
 
 from core.emulator.server import ExchangeEmulator
+from core.loop import run
 
 BENCH_BALANCES = {"USDT": Decimal("1000000000"), "BTC": Decimal("100000"), "ETH": Decimal("1000000")}
 
@@ -41,7 +42,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
     parser.add_argument("--accounts", type=int, default=0, help="deterministic bench accounts to create")
     args = parser.parse_args()
-    asyncio.run(serve(args.host, args.port, args.accounts))
+    run(serve(args.host, args.port, args.accounts))
 
 
 if __name__ == "__main__":
