@@ -1,6 +1,7 @@
 """Subscription rules: each refusal has its own reason and writes nothing; terms follow the spec."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -118,3 +119,17 @@ async def test_bad_risk_limits_are_refused(world) -> None:  # type: ignore[no-un
     with pytest.raises(SubscriptionRefused, match="bad_limit"):
         await subscribe(follower, account, strategy, terms, RiskLimits(stop_loss_pct=D(150)), LIMITS, master_equity=D(1e5))
     assert await Subscription.all().count() == 0
+
+
+async def test_a_double_tapped_confirm_subscribes_once(world) -> None:  # type: ignore[no-untyped-def]
+    """Two confirms of the same account at once (a double tap: the bot handles updates concurrently)
+    must not both pass the one-live-subscription-per-account check: that would copy every trade twice."""
+    strategy, follower, account = world
+    terms = await q(world, D(3000))
+    outcomes = await asyncio.gather(
+        *(subscribe(follower, account, strategy, terms, RiskLimits(), LIMITS, master_equity=D(100_000)) for _ in range(2)),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, SubscriptionRefused)]
+    assert len(refused) == 1 and refused[0].reason == "account_busy", outcomes
+    assert await Subscription.filter(account_id=account.id).count() == 1

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tortoise.transactions import in_transaction
+
 from core.bus import EventBus
 from core.config import Limits
 from core.db.models import (
@@ -123,16 +125,23 @@ async def subscribe(
 ) -> Subscription:
     """Create the subscription after re-checking the rules (the account may have changed since the quote)."""
     risk.validate()
-    fresh = await quote(follower, account, strategy, terms.amount, limits, equity=terms.equity, master_equity=master_equity)
-    return await Subscription.create(
-        follower=follower, strategy=strategy, account=account, status=SubscriptionStatus.ACTIVE,
-        sizing_mode=SizingMode.PROPORTIONAL, multiplier=fresh.k, allocation=fresh.amount,
-        max_allocation_pct=min(max(fresh.allocation_pct, limits.default_allocation_pct), limits.max_allocation_pct),
-        max_drawdown_pct=risk.max_drawdown_pct, stop_loss_pct=risk.stop_loss_pct,
-        take_profit_pct=risk.take_profit_pct, drawdown_action=risk.drawdown_action,
-        start_equity=fresh.amount, high_water_mark=fresh.amount,
-        slippage_tolerance_pct=limits.default_slippage_tolerance_pct,
-    )
+    async with in_transaction():
+        # One confirm per account at a time: a second one (a double tap; the bot handles updates
+        # concurrently) waits here, then meets the first one's subscription in `quote` (account_busy)
+        # instead of adding a second subscription that would copy every trade twice. PostgreSQL locks
+        # the account row; SQLite runs one transaction at a time anyway.
+        await ExchangeAccount.select_for_update().filter(id=account.id).first()
+        fresh = await quote(follower, account, strategy, terms.amount, limits, equity=terms.equity,
+                            master_equity=master_equity)
+        return await Subscription.create(
+            follower=follower, strategy=strategy, account=account, status=SubscriptionStatus.ACTIVE,
+            sizing_mode=SizingMode.PROPORTIONAL, multiplier=fresh.k, allocation=fresh.amount,
+            max_allocation_pct=min(max(fresh.allocation_pct, limits.default_allocation_pct), limits.max_allocation_pct),
+            max_drawdown_pct=risk.max_drawdown_pct, stop_loss_pct=risk.stop_loss_pct,
+            take_profit_pct=risk.take_profit_pct, drawdown_action=risk.drawdown_action,
+            start_equity=fresh.amount, high_water_mark=fresh.amount,
+            slippage_tolerance_pct=limits.default_slippage_tolerance_pct,
+        )
 
 
 class SubscriptionControl:
