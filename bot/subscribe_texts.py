@@ -14,7 +14,7 @@ from core.config import Limits
 from core.db.models import ExchangeAccount, Strategy
 from core.errors import SubscriptionRefused
 from core.money import ZERO
-from core.services.subscriptions import RiskLimits, Terms
+from core.services.subscriptions import MAX_TAKE_PROFIT_PCT, RiskLimits, Terms
 
 DASH = "—"
 
@@ -93,7 +93,7 @@ def limit_prompt(step: str, default: Decimal | None) -> str:
 
 def limit_refusal(step: str) -> str:
     if step == "take_profit":
-        return _("Send a percent above 0, e.g. <code>50</code>.")
+        return _("Send a percent above 0 and at most {maximum}, e.g. <code>50</code>.").format(maximum=num(MAX_TAKE_PROFIT_PCT))
     return _("Send a percent between 0 and 100, e.g. <code>25</code>.")
 
 

@@ -82,9 +82,12 @@ async def test_a_percent_of_the_balance(harness: BotHarness) -> None:
     await bob.send("20%")
     await bob.wait_for("Maximum drawdown")
     await bob.send("25")
-    for step in ("Stop-loss", "Take-profit"):
-        await bob.wait_for(step)
-        await bob.send("40")
+    await bob.wait_for("Stop-loss")
+    await bob.send("40")
+    await bob.wait_for("Take-profit")
+    await bob.send("20000")  # a typo: refused with the bounds, and the step is asked again
+    assert "Take-profit" in (await bob.wait_for("above 0 and at most 10000")).content
+    await bob.send("40")
     assert "Amount: 2000.00 USDT (20.00% of 10000.00 USDT)" in (await bob.wait_for("step 3 of 3")).content
     await bob.press("✅ Confirm")
     await bob.wait_for("You are subscribed", kinds=("edit",))

@@ -133,3 +133,10 @@ async def test_a_double_tapped_confirm_subscribes_once(world) -> None:  # type: 
     refused = [o for o in outcomes if isinstance(o, SubscriptionRefused)]
     assert len(refused) == 1 and refused[0].reason == "account_busy", outcomes
     assert await Subscription.filter(account_id=account.id).count() == 1
+
+
+@pytest.mark.parametrize("take_profit", [D(0), D(-5), D("10000.01"), D("1e30")])
+def test_a_take_profit_is_a_gain_of_at_most_100x(take_profit: Decimal) -> None:
+    with pytest.raises(SubscriptionRefused, match="bad_limit"):
+        RiskLimits(take_profit_pct=take_profit).validate()
+    RiskLimits(take_profit_pct=D(10_000)).validate()  # the largest target accepted

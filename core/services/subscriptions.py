@@ -34,6 +34,7 @@ from core.money import ZERO, floor_to_step
 
 HUNDRED = Decimal(100)
 BUSY = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED, SubscriptionStatus.CANCELLING)
+MAX_TAKE_PROFIT_PCT = Decimal(10_000)  # a 100x gain: a larger target is a typo (and would overflow its column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class RiskLimits:
         for value in (self.max_drawdown_pct, self.stop_loss_pct):
             if value is not None and not (ZERO < value < HUNDRED):
                 raise SubscriptionRefused("bad_limit", value=value)
-        if self.take_profit_pct is not None and self.take_profit_pct <= 0:
+        if self.take_profit_pct is not None and not (ZERO < self.take_profit_pct <= MAX_TAKE_PROFIT_PCT):
             raise SubscriptionRefused("bad_limit", value=self.take_profit_pct)
         if self.drawdown_action not in ("pause", "stop"):
             raise SubscriptionRefused("bad_limit", value=self.drawdown_action)
