@@ -19,7 +19,12 @@ keys and the markets are loaded before the first event, as `copytrade run` does 
 - eng/raw: each repeat's engine orders/s over the raw run right after it, median of the repeats. The
   pairing matters on a shared machine: its speed drifts by 10-20 % over minutes, and a ratio of two
   runs minutes apart measured that drift as much as the engine. Even paired, one repeat's ratio reads
-  anywhere from 0.65 to 1.0 here, hence 9 repeats by default.
+  anywhere from 0.65 to 1.0 here, hence 9 repeats by default;
+- ep/s and eng/ep: the same, with ccxt's endpoint method `private_post_order` instead of
+  `create_order`, given a ready request and its answer left unparsed. That is the call the engine
+  makes for Binance spot (core/exchange/binance_spot.py), which skips the half of `create_order`'s
+  CPU that goes to building the request and parsing the answer; so the engine can be faster than
+  raw `create_order`, and eng/ep is what the engine costs over its own transport.
 
 Like `copytrade run` after start-up, the heap is collected and frozen and the collector's young
 threshold raised (core/heap.py) once the setup is done (`--no-gc-tuning` to compare). The shared
@@ -67,7 +72,8 @@ from core.db.models import (  # noqa: E402
 )
 from core.emulator.__main__ import bench_credentials  # noqa: E402
 from core.engine.replicator import FanOut, ReplicationEngine  # noqa: E402
-from core.exchange.base import Credentials  # noqa: E402
+from core.exchange import binance_spot  # noqa: E402
+from core.exchange.base import Credentials, OrderRequest  # noqa: E402
 from core.exchange.ccxt_gateway import CcxtGateway  # noqa: E402
 from core.exchange.ccxt_shared import CcxtShared  # noqa: E402
 from core.exchange.provider import Gateways  # noqa: E402
@@ -98,9 +104,10 @@ class Result:
     rss_mib: float
     raw_rate: list[float] = field(default_factory=list)  # per repeat, run right after that repeat's fan-out
     raw_cpu: list[float] = field(default_factory=list)
+    endpoint_rate: list[float] = field(default_factory=list)  # per repeat, run right after the raw one
 
-    def ratios(self) -> list[float]:
-        return [engine / raw for engine, raw in zip(self.rate, self.raw_rate) if raw]
+    def ratios(self, baseline: list[float] | None = None) -> list[float]:
+        return [engine / raw for engine, raw in zip(self.rate, self.raw_rate if baseline is None else baseline) if raw]
 
 
 def start_emulator(accounts: int) -> tuple[subprocess.Popen[str], int]:
@@ -202,8 +209,8 @@ async def run_engine(engine: ReplicationEngine, strategy: Strategy, result: Resu
 
 
 class RawBaseline:
-    """Bare `client.create_order` calls over pre-built ccxt instances (distinct keys, shared session and
-    markets), no engine and no database: the reference the engine's throughput is divided by."""
+    """Bare ccxt calls over pre-built ccxt instances (distinct keys, shared session and markets), no
+    engine and no database: the references the engine's throughput is divided by."""
 
     def __init__(self, shared: CcxtShared, base_url: str, orders: int, concurrency: int) -> None:
         options = ExchangeOptions(base_url=base_url)
@@ -217,12 +224,19 @@ class RawBaseline:
         for gateway in self.gateways:
             await gateway.load_markets()
 
-    async def run(self) -> tuple[float, float]:
-        """(orders/s, CPU s) of one run of `orders` calls."""
+    async def run(self, endpoint: bool = False) -> tuple[float, float]:
+        """(orders/s, CPU s) of one run of `orders` calls of `create_order`, or with `endpoint` of
+        `private_post_order` given the request the engine's Binance spot path would build."""
+        request = binance_spot.order_request(self.gateways[0].market(SYMBOL),
+                                             OrderRequest(SYMBOL, "buy", "market", MASTER_AMOUNT, ""))
+
         async def worker(offset: int) -> None:
             for n in range(offset, self.orders, self.concurrency):
                 client = self.gateways[n % len(self.gateways)].client
-                await client.create_order(SYMBOL, "market", "buy", str(MASTER_AMOUNT), None, {"clientOrderId": f"raw-{next(self.ids)}"})
+                if endpoint:
+                    await client.private_post_order({**request, "newClientOrderId": f"raw-{next(self.ids)}"})
+                else:
+                    await client.create_order(SYMBOL, "market", "buy", str(MASTER_AMOUNT), None, {"clientOrderId": f"raw-{next(self.ids)}"})
 
         t0, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker(i) for i in range(self.concurrency)))
@@ -243,7 +257,7 @@ def report(results: list[Result], concurrency: int, database: str, tuned: bool) 
     print(f"replication fan-out, Binance emulator in its own process, concurrency {concurrency}, DB {database}, "
           f"GC tuned after start-up: {'yes' if tuned else 'no'}, load average {os.getloadavg()[0]:.2f} (2 cores)")
     header = (f"{'N':>6} {'ack p50':>9} {'ack p99':>9} {'last ack':>9} {'worst':>8} {'orders/s':>9} "
-              f"{'raw/s':>8} {'eng/raw':>8} {'1st sent':>9} {'RSS MiB':>8} {'no ack':>7}")
+              f"{'raw/s':>8} {'eng/raw':>8} {'ep/s':>8} {'eng/ep':>7} {'1st sent':>9} {'RSS MiB':>8} {'no ack':>7}")
     print(header)
     print("-" * len(header))
     for r in results:
@@ -251,7 +265,8 @@ def report(results: list[Result], concurrency: int, database: str, tuned: bool) 
         raw_rate = statistics.median(r.raw_rate)
         print(f"{r.followers:>6} {pct(r.acks, .5) * 1000:>7.0f}ms {pct(r.acks, .99) * 1000:>7.0f}ms "
               f"{statistics.median(r.last_ack):>8.3f}s {max(r.last_ack):>7.3f}s {rate:>9,.0f} {raw_rate:>8,.0f} "
-              f"{statistics.median(r.ratios()):>8.2f} {statistics.median(r.first_sent) * 1000:>7.1f}ms "
+              f"{statistics.median(r.ratios()):>8.2f} {statistics.median(r.endpoint_rate):>8,.0f} "
+              f"{statistics.median(r.ratios(r.endpoint_rate)):>7.2f} {statistics.median(r.first_sent) * 1000:>7.1f}ms "
               f"{r.rss_mib:>8.0f} {r.failed:>7}")
     print()
     print("targets: last ack <= 0.5 s at N=1,000 and <= 3 s at N=5,000; eng/raw >= 0.8 at N=1,000; "
@@ -286,13 +301,15 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
             await raw.load()
             settle_heap(args.gc_tuning)
             for repeat in range(args.repeats):
-                if repeat and args.only != "raw":
+                if repeat and args.only in ("", "engine"):
                     await run_engine(engine, strategy, result, price, seq, emulator)
                     await bus.drain()
-                if args.only != "engine":
+                if args.only in ("", "raw"):
                     raw_rate, raw_cpu = await raw.run()
                     result.raw_rate.append(raw_rate)
                     result.raw_cpu.append(raw_cpu)
+                if args.only in ("", "endpoint"):
+                    result.endpoint_rate.append((await raw.run(endpoint=True))[0])
             await raw.close()
             del raw
             gc.unfreeze()  # the raw baseline's closed ccxt instances are cyclic garbage: not the next N's cost
@@ -306,7 +323,8 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
                   f"{', '.join(f'{x:.2f}' for x in result.emulator_cpu)} s; raw "
                   f"{', '.join(f'{x:,.0f}' for x in result.raw_rate)}/s "
                   f"({statistics.median(result.raw_cpu) * 1000 / followers:.2f} ms CPU/order); eng/raw "
-                  f"{', '.join(f'{x:.2f}' for x in result.ratios())}",
+                  f"{', '.join(f'{x:.2f}' for x in result.ratios())}; endpoint "
+                  f"{', '.join(f'{x:,.0f}' for x in result.endpoint_rate)}/s",
                   flush=True)
     finally:
         await bus.close()
@@ -325,8 +343,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-gc-tuning", dest="gc_tuning", action="store_false",
                         help="keep CPython's collector defaults (see settle_heap)")
-    parser.add_argument("--only", choices=("engine", "raw"), default="",
-                        help="after the first fan-out, repeat only the engine or only the raw baseline, and "
+    parser.add_argument("--only", choices=("engine", "raw", "endpoint"), default="",
+                        help="after the first fan-out, repeat only the engine or only one raw baseline, and "
                              "print no figures (bench/replication_instructions.py counts their instructions)")
     args = parser.parse_args()
     proc, port = start_emulator(max(args.followers))

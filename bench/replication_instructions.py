@@ -9,8 +9,9 @@ runs are CPU-bound on the event-loop thread (its CPU time equals the wall time),
 the instructions that thread executes per order tells the same story without the noise: repeated
 runs agree to about 0.1 %.
 
-Under valgrind's callgrind (one thread per output file), `bench/replication.py --only engine`
-and `--only raw` run with 1 and with 3 repeats; start-up, set-up and the first fan-out are the
+Under valgrind's callgrind (one thread per output file), `bench/replication.py --only engine`,
+`--only raw` and `--only endpoint` (the engine's own Binance spot call, see bench/replication.py)
+run with 1 and with 3 repeats; start-up, set-up and the first fan-out are the
 same in both, so the difference, divided by 2 x N, is one order's instructions. The SQLite
 driver's thread is reported too: it runs beside the event loop, on the other core. About 17
 minutes at N = 1,000 on two cores (valgrind runs the client some 50x slower; the emulator runs natively).
@@ -29,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = (1, 3)
+MODES = ("engine", "raw", "endpoint")
 MAIN_THREAD = 1  # callgrind numbers threads by creation; the SQLite driver's is the busiest of the others
 
 
@@ -62,7 +64,7 @@ def main() -> None:
     n = args.followers
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
-        jobs = {(mode, r): pool.submit(run, mode, r, n, Path(tmp)) for mode in ("engine", "raw") for r in REPEATS}
+        jobs = {(mode, r): pool.submit(run, mode, r, n, Path(tmp)) for mode in MODES for r in REPEATS}
         counts = {key: job.result() for key, job in jobs.items()}
 
     def per_order(mode: str, thread: int) -> float:
@@ -71,9 +73,10 @@ def main() -> None:
 
     busiest = counts[("engine", REPEATS[1])]
     driver = max((t for t in busiest if t != MAIN_THREAD), key=busiest.__getitem__)
-    engine, raw = per_order("engine", MAIN_THREAD), per_order("raw", MAIN_THREAD)
+    engine, raw, endpoint = (per_order(mode, MAIN_THREAD) for mode in MODES)
     print(f"instructions per order, N={n}, concurrency 64, DB sqlite (callgrind)")
-    print(f"  event-loop thread: engine {engine:,.0f}, raw {raw:,.0f}; raw/engine {raw / engine:.3f}")
+    print(f"  event-loop thread: engine {engine:,.0f}, raw create_order {raw:,.0f}, raw endpoint call "
+          f"{endpoint:,.0f}; raw/engine {raw / engine:.3f}, endpoint/engine {endpoint / engine:.3f}")
     print(f"  SQLite driver thread (engine, beside the loop): {per_order('engine', driver):,.0f}")
 
 

@@ -1,7 +1,7 @@
 """Decimal helpers. Money never passes through float."""
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 
@@ -31,6 +31,18 @@ def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
     if step <= 0:
         return value
     return (value / step).to_integral_value(rounding=ROUND_UP) * step
+
+
+def round_to_step(value: Decimal, step: Decimal) -> Decimal:
+    """The nearest multiple of `step`, halves up (how ccxt rounds a price to the tick)."""
+    if step <= 0:
+        return value
+    return (value / step).to_integral_value(rounding=ROUND_HALF_UP) * step
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros (60000.00000000 → 60000, 1E+2 → 100), as exchanges read it."""
+    return f"{value.normalize():f}"
 
 
 def fmt(value: Decimal, places: int = 2) -> str:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from core.db.models import MasterEvent, WatchBaseline
 from core.exchange.base import Order
-from core.money import ZERO
+from core.money import ZERO, plain
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
@@ -39,11 +39,6 @@ def ms_to_datetime(ms: int) -> datetime:
 def datetime_to_ms(moment: datetime) -> int:
     """Exact integer milliseconds (no float round trip through `timestamp()`)."""
     return (moment - EPOCH) // MS
-
-
-def plain(value: Decimal) -> str:
-    """A Decimal without exponent or trailing zeros, so 60000.00000000 and 60000 give the same id."""
-    return f"{value.normalize():f}"
 
 
 def trade_event_id(trade_id: str) -> str:

@@ -53,6 +53,7 @@ class MarketRules:
     min_cost: Decimal = ZERO
     contract: bool = False  # USDⓈ-M perpetual when True
     contract_size: Decimal = Decimal(1)
+    market_id: str = ""  # the exchange's own name for it (BTCUSDT), for requests made without ccxt's symbol lookup
 
 
 # OrderRequest and Order are built for every follower order: not frozen, because a frozen

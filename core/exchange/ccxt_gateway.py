@@ -17,6 +17,7 @@ import ccxt.async_support as ccxt
 
 from core.config import ExchangeOptions
 from core.errors import ExchangeError, OrderNotFound
+from core.exchange import binance_spot
 from core.exchange.base import (
     Balance,
     Credentials,
@@ -166,6 +167,9 @@ class CcxtGateway(Gateway):
     async def create_order(self, request: OrderRequest) -> Order:
         if self._markets is None:  # loaded once per market type: the per-order path skips the await
             await self.load_markets()
+        if self.exchange == "binance" and self.market_type == "spot" and not request.reduce_only:
+            rules = self.market(request.symbol)
+            return binance_spot.parse_order(await self._call("private_post_order", binance_spot.order_request(rules, request)), rules)
         # ccxt maps the unified `clientOrderId` to newClientOrderId / clOrdId / orderLinkId / clientOid
         params: dict[str, Any] = {"clientOrderId": request.client_order_id}
         if request.reduce_only:

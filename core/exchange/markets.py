@@ -76,6 +76,7 @@ def market_rules(market: dict, decimal_places: bool = False) -> MarketRules:
         min_cost=to_decimal((limits.get("cost") or {}).get("min")) or ZERO,
         contract=bool(market.get("contract")),
         contract_size=to_decimal(market.get("contractSize")) or Decimal(1),
+        market_id=market.get("id") or "",
     )
 
 
