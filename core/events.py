@@ -83,6 +83,22 @@ class OrderCancelled(SubscriptionEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class OrderEnded(SubscriptionEvent):
+    """The exchange itself ended a resting limit copy: cancelled by hand on the exchange, expired or rejected.
+
+    The follower was told the order was placed (TradeCopied) and would otherwise never learn that it is
+    gone; our own cancels are OrderCancelled. A fill found with the ending is told first as TradeCopied."""
+
+    master_event_id: int
+    copy_order_id: int
+    symbol: str
+    side: str
+    amount: Decimal
+    filled: Decimal  # of `amount`, over the order's life
+    status: str  # the row's final CopyOrderStatus value: cancelled, expired or failed
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DriftDetected(SubscriptionEvent):
     symbol: str
     expected: Decimal

@@ -10,8 +10,9 @@ import pytest
 
 from core.bus import EventBus, EventRecorder
 from core.demo import DemoSummary, run_demo
+from core.demo.printer import describe_follower_event
 from core.demo.summary import COLUMNS, render
-from core.events import CopySkipped, OrderCancelled
+from core.events import CopyFailed, CopySkipped, OrderCancelled, OrderEnded
 
 D = Decimal
 BIG = ("ana", "ben", "cleo")
@@ -98,3 +99,14 @@ async def test_two_runs_print_the_same_text_and_the_seed_picks_the_window() -> N
     other, _ = await run(8)
     assert other != first
     assert render(summary)[0] == HEADER
+
+
+def test_a_copy_the_exchange_ended_is_described_with_what_filled() -> None:
+    ids = {"subscription_id": 1, "user_id": 2, "strategy_id": 3, "master_event_id": 4, "copy_order_id": 5}
+    ended = OrderEnded(**ids, symbol="XRP/USDT", side="buy", amount=D(100), filled=D(40), status="expired")
+    assert describe_follower_event(ended, {}) == "ended     limit buy 100.0 XRP: expired, 40.0 XRP filled; follower notified"
+    by_hand = OrderEnded(**ids, symbol="XRP/USDT", side="sell", amount=D(50), filled=D(0), status="cancelled")
+    assert describe_follower_event(by_hand, {}) == (
+        "ended     limit sell 50.0 XRP: cancelled on the exchange, nothing filled; follower notified")
+    failed = CopyFailed(**ids, symbol="XRP/USDT", side="buy", reason="order_cancelled")
+    assert "order_cancelled — the exchange cancelled the order before any of it filled" in describe_follower_event(failed, {})

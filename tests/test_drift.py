@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from core.bus import EventBus, EventRecorder
 from core.config import Limits, Settings
 from core.db.models import CopyOrder, CopyOrderStatus, MasterEvent, Position, SubscriptionStatus
@@ -11,7 +13,7 @@ from core.engine.drift import DriftAlerts, reconcile_drift
 from core.engine.recovery import recover
 from core.engine.replicator import ReplicationEngine
 from core.events import CopyFailed, DriftDetected
-from core.exchange.base import OrderRequest
+from core.exchange.base import Order, OrderRequest
 from core.exchange.feeds import SyntheticFeed
 from core.exchange.paper import PaperExchange
 from core.exchange.provider import Gateways
@@ -139,6 +141,21 @@ async def master_exit(engine: ReplicationEngine, strategy_id: int) -> None:
         strategy_id=strategy_id, exchange_event_id="t:2", kind="fill", symbol=SYMBOL, side="sell", amount=D(1000),
         price=D("1.0000"), position_before=D(1000), occurred_at=now, detected_at=now,
     ))
+
+
+async def test_a_correction_the_exchange_cancels_unfilled_is_told(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    venue, engine, bus, recorder, subs, accounts = await setup()
+    await trade_by_hand(venue, accounts[0], SYMBOL, "sell", "30", "own-1")
+
+    def cancel_at_once(account_id: str, request: OrderRequest) -> Order:  # an exchange that fills none of it
+        return Order("cancelled-1", request.client_order_id, request.symbol, request.side, request.type, "canceled", request.amount)
+
+    monkeypatch.setattr(venue, "place", cancel_at_once)
+    [report] = [r for r in await reconcile_drift(engine, threshold_pct=D(5), auto_correct=True, now=NOW) if r.alerted]
+    assert report.correction is not None
+    assert (report.correction.status, report.correction.reason) == (CopyOrderStatus.CANCELLED, "order_cancelled")
+    await bus.drain()
+    assert [e.reason for e in recorder.of(CopyFailed)] == ["order_cancelled"]
 
 
 async def test_position_kept_after_the_master_exit_is_sold(db: str) -> None:

@@ -17,7 +17,7 @@ from core.engine.dispatch import RetryPolicy
 from core.engine.order_sync import sync_open_orders
 from core.engine.recovery import recover
 from core.engine.sizing import allocation_multiplier, proportional_k
-from core.events import CopyFailed, CopySkipped, OrderCancelled, TradeCopied, utcnow
+from core.events import CopyFailed, CopySkipped, OrderCancelled, OrderEnded, TradeCopied, utcnow
 from core.exchange.base import OrderRequest
 from core.exchange.ccxt_shared import CcxtShared
 from tests.engine_harness import SYMBOL, EngineHarness, FollowerAccount
@@ -185,6 +185,30 @@ async def test_market_copy_on_a_thin_book_fills_in_part_and_is_told_as_such(h: E
     assert (await Position.get(subscription_id=follower.id, symbol=SYMBOL)).amount == D("59.94")
 
 
+async def test_market_copy_the_exchange_cancels_unfilled_is_told_like_an_expired_one(h: EngineHarness, emulator: ExchangeEmulator) -> None:
+    """An exchange that cancels what an immediate order cannot fill (answered CANCELLED at creation): nothing
+    filled is not placed, with its reason, as for EXPIRED; a part filled is a partial trade."""
+    follower = await h.add_follower(D(1000))
+    emulator.set_liquidity(SYMBOL, D(0), unfilled="CANCELED")
+    event = await h.master_event(side="buy", amount=D(1000), price=PRICE)
+    await h.replicate(event)
+    assert placed(h, follower) == [("BUY", "MARKET", D(100), D(0), "CANCELED")]
+    row = await h.row(event, follower)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.CANCELLED, D(0), "order_cancelled")
+    assert [(e.copy_order_id, e.reason) for e in h.recorder.of(CopyFailed)] == [(row.id, "order_cancelled")]
+    assert h.recorder.of(TradeCopied) == []
+
+    emulator.set_liquidity(SYMBOL, D(60), unfilled="CANCELED")
+    second = await h.master_event(side="buy", amount=D(1000), price=PRICE)
+    await h.replicate(second)
+    row = await h.row(second, follower)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.CANCELLED, D(60), None)
+    [copied] = h.recorder.of(TradeCopied)
+    assert (copied.copy_order_id, copied.filled, copied.amount, copied.partial) == (row.id, D(60), D(100), True)
+    assert len(h.recorder.of(CopyFailed)) == 1
+    assert (await Position.get(subscription_id=follower.id, symbol=SYMBOL)).amount == D("59.94")
+
+
 async def test_partly_filled_copy_cancelled_by_the_master_is_final(h: EngineHarness, emulator: ExchangeEmulator) -> None:
     """A resting copy that filled in part and was then cancelled ends CANCELLED with its fill, and the
     order sync stops asking the exchange about it."""
@@ -226,6 +250,72 @@ async def test_row_left_partly_filled_after_its_cancel_is_settled_by_one_poll(h:
     lookups = emulator.request_count("binance", ORDER_PATH, "GET")
     await sync_open_orders(h.engine)
     assert emulator.request_count("binance", ORDER_PATH, "GET") == lookups
+
+
+async def test_resting_copy_cancelled_on_the_exchange_is_told_once(h: EngineHarness, emulator: ExchangeEmulator) -> None:
+    """The follower cancels the copy by hand in the exchange's app: the order sync records why and tells them, once."""
+    follower = await h.add_follower(D(1000))
+    new = await h.master_event(kind="order_new", side="buy", amount=D(1000), price=D("0.55"), master_order_id="L-11")
+    await h.replicate(new)
+    row = await h.row(new, follower)
+    emulator.end_order(follower.api_key, row.client_order_id, "CANCELED")
+
+    assert await sync_open_orders(h.engine) == 0  # nothing filled
+    await h.bus.drain()
+    row = await h.row(new, follower)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.CANCELLED, D(0), "order_cancelled")
+    [ended] = h.recorder.of(OrderEnded)
+    assert (ended.subscription_id, ended.master_event_id, ended.copy_order_id) == (follower.id, new.id, row.id)
+    assert (ended.symbol, ended.side, ended.amount, ended.filled, ended.status) == (SYMBOL, "buy", D(100), D(0), "cancelled")
+    assert h.recorder.of(CopyFailed) == [] and h.recorder.of(OrderCancelled) == []
+
+    lookups = emulator.request_count("binance", ORDER_PATH, "GET")
+    assert await sync_open_orders(h.engine) == 0
+    await h.bus.drain()
+    assert emulator.request_count("binance", ORDER_PATH, "GET") == lookups  # final: not polled, not told again
+    assert len(h.recorder.of(OrderEnded)) == 1
+
+
+async def test_resting_copy_expired_after_a_partial_fill_is_told_the_fill_then_the_ending(
+    h: EngineHarness, emulator: ExchangeEmulator,
+) -> None:
+    """One poll finds a new fill and the exchange's expiry: the follower hears of both, the fill first."""
+    follower = await h.add_follower(D(1000))
+    new = await h.master_event(kind="order_new", side="buy", amount=D(1000), price=D("0.55"), master_order_id="L-12")
+    await h.replicate(new)
+    emulator.set_liquidity(SYMBOL, D(40))
+    emulator.set_price(SYMBOL, D("0.55"))  # 40 of the copy's 100 fill
+    emulator.set_price(SYMBOL, PRICE)
+    emulator.end_order(follower.api_key, (await h.row(new, follower)).client_order_id, "EXPIRED")
+
+    assert await sync_open_orders(h.engine) == 1
+    await h.bus.drain()
+    row = await h.row(new, follower)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.EXPIRED, D(40), None)
+    told = [e for e in h.recorder.events if isinstance(e, TradeCopied | OrderEnded)][1:]  # after the order placed
+    assert [type(e) for e in told] == [TradeCopied, OrderEnded]
+    copied, ended = told
+    assert (copied.filled, copied.partial) == (D(40), True)  # type: ignore[union-attr]
+    assert (ended.copy_order_id, ended.filled, ended.amount, ended.status) == (row.id, D(40), D(100), "expired")  # type: ignore[union-attr]
+    assert h.recorder.of(CopyFailed) == []
+    assert (await Position.get(subscription_id=follower.id, symbol=SYMBOL)).amount == D("39.96")
+
+
+async def test_copy_cancelled_following_the_master_is_not_an_ending_nor_a_failure(h: EngineHarness) -> None:
+    """Our own cancel of a resting copy (the master cancelled its order) is told as OrderCancelled only,
+    and the cancelled copy carries no failure reason."""
+    follower = await h.add_follower(D(1000))
+    new = await h.master_event(kind="order_new", side="buy", amount=D(1000), price=D("0.55"), master_order_id="L-13")
+    await h.replicate(new)
+    cancel = await h.master_event(kind="order_cancel", side="buy", amount=D(1000), price=D("0.55"), master_order_id="L-13")
+    await h.replicate(cancel)
+    assert await sync_open_orders(h.engine) == 0
+    await h.bus.drain()
+
+    row = await h.row(new, follower)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.CANCELLED, D(0), None)
+    assert [e.copy_order_id for e in h.recorder.of(OrderCancelled)] == [(await h.row(cancel, follower)).id]
+    assert h.recorder.of(OrderEnded) == [] and h.recorder.of(CopyFailed) == []
 
 
 # --- 4. limit orders: new, amend, cancel ------------------------------------------------------

@@ -38,6 +38,7 @@ from core.events import (
     FeeCharged,
     KeyInvalid,
     OrderCancelled,
+    OrderEnded,
     PortfolioDigest,
     StopLossHit,
     SubscriptionEvent,
@@ -96,6 +97,10 @@ SAMPLES: dict[type[Event], tuple[Event, str, str]] = {
                  "Ордер не размещён: ПОКУПКА ETH/USDT\nПричина: недостаточно свободных средств"),
     OrderCancelled: (OrderCancelled(**sub(), master_event_id=1, copy_order_id=2, symbol="XRP/USDT"),
                      "Order cancelled: XRP/USDT, following the trader", "Ордер отменён: XRP/USDT"),
+    OrderEnded: (OrderEnded(**sub(), master_event_id=1, copy_order_id=2, symbol="XRP/USDT", side="buy",
+                            amount=Decimal("100.0"), filled=Decimal("40"), status="cancelled"),
+                 "Order cancelled on the exchange: BUY XRP/USDT\n40 of 100 XRP/USDT filled",
+                 "Ордер отменён на бирже: ПОКУПКА XRP/USDT\nИсполнено 40 из 100 XRP/USDT"),
     DriftDetected: (DriftDetected(**sub(), symbol="XRP/USDT", expected=Decimal("100"), actual=Decimal("97.5"),
                                   drift_pct=Decimal("2.5"), corrected=True),
                     "expected 100, actual 97.5 (2.50%)\nCorrected automatically.",
@@ -177,11 +182,28 @@ def test_amounts_are_plain_decimals_without_float_noise(i18n: I18n) -> None:
     assert plain(render(placed, "ru", i18n)) == "📝 Ордер выставлен: ПОКУПКА 2 BTC/USDT, лимит 0.5123"
 
 
+@pytest.mark.parametrize(("status", "filled", "en", "ru"), [
+    pytest.param("cancelled", "0", "🚫 Order cancelled on the exchange: SELL ETH/USDT\nNothing filled",
+                 "🚫 Ордер отменён на бирже: ПРОДАЖА ETH/USDT\nНичего не исполнено", id="cancelled"),
+    pytest.param("expired", "0.25", "⌛ Order expired: SELL ETH/USDT\n0.25 of 1.5 ETH/USDT filled",
+                 "⌛ Срок действия ордера истёк: ПРОДАЖА ETH/USDT\nИсполнено 0.25 из 1.5 ETH/USDT", id="expired-in-part"),
+    pytest.param("failed", "0", "❌ Order rejected by the exchange: SELL ETH/USDT\nNothing filled",
+                 "❌ Биржа отклонила ордер: ПРОДАЖА ETH/USDT\nНичего не исполнено", id="rejected"),
+    pytest.param("unknown", "0", "⏹ Order ended on the exchange: SELL ETH/USDT\nNothing filled",
+                 "⏹ Биржа завершила ордер: ПРОДАЖА ETH/USDT\nНичего не исполнено", id="unknown-status"),
+])
+def test_order_ended_says_how_it_ended_and_what_filled(status: str, filled: str, en: str, ru: str, i18n: I18n) -> None:
+    event = OrderEnded(**sub(), master_event_id=1, copy_order_id=2, symbol="ETH/USDT", side="sell",
+                       amount=Decimal("1.500"), filled=Decimal(filled), status=status)
+    assert plain(render(event, "en", i18n)) == en
+    assert plain(render(event, "ru", i18n)) == ru
+
+
 def test_every_reason_code_has_a_localized_explanation(i18n: I18n) -> None:
     en, ru = Text(i18n, "en"), Text(i18n, "ru")
     for code in ("below_minimum", "insufficient_funds", "exchange_down", "slippage", "allocation_cap",
                  "not_enough_money", "no_position", "subscription_paused", "trader_suspended", "auth_failed",
-                 "timeout", "rate_limited", "invalid_order", *REASONS):
+                 "timeout", "rate_limited", "invalid_order", "order_expired", "order_cancelled", *REASONS):
         assert code in REASONS
         assert en.reason(code) == REASONS[code] and "_" not in en.reason(code)
         assert CYRILLIC.search(ru.reason(code)), code

@@ -1,6 +1,7 @@
 """Follower-side order sync on the paper exchange: a mirrored limit order fills later and is booked once."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -8,9 +9,16 @@ from core.bus import EventBus, EventRecorder
 from core.config import Limits, Settings
 from core.db.models import CopyOrder, CopyOrderStatus, MasterEvent, Position, Subscription
 from core.engine.followers import Follower
-from core.engine.order_sync import Progress, apply_paper_fill, book_progress, sync_open_orders
+from core.engine.order_sync import (
+    Progress,
+    apply_order,
+    apply_paper_fill,
+    book_progress,
+    follower_for,
+    sync_open_orders,
+)
 from core.engine.replicator import ReplicationEngine
-from core.events import TradeCopied
+from core.events import CopyFailed, OrderEnded, TradeCopied
 from core.exchange.feeds import Candle, ReplayFeed
 from core.exchange.paper import PaperExchange
 from core.exchange.provider import Gateways
@@ -94,6 +102,29 @@ async def test_fill_found_when_the_master_cancels_is_booked(db: str) -> None:
     await engine.replicate(cancel)
     assert (await Position.get(subscription_id=sub.id, symbol=SYMBOL)).amount == D(50)
     assert await sync_open_orders(engine) == 0
+
+
+async def test_resting_copy_rejected_by_the_exchange_is_told_as_failed(db: str) -> None:
+    """An exchange's view of a resting copy as rejected: the row fails with its reason and the follower hears of it once."""
+    venue = PaperExchange(stepped("1.0000"), fee_rate=D(0))
+    strat, sub, acct, engine, bus, recorder = await setup(venue)
+    event = await master_limit(strat, "0.9000", "500")
+    [row] = (await engine.replicate(event)).rows
+    order = await venue.gateway(str(acct.id)).fetch_order_by_client_id(SYMBOL, row.client_order_id)
+    assert order is not None and order.status == "open"
+    row = await CopyOrder.get(id=row.id).select_related("subscription")
+    follower = await follower_for(engine, row.subscription)
+    rejected = replace(order, status="rejected")
+
+    assert await apply_order(engine, follower, row, rejected) == 0
+    assert await apply_order(engine, follower, row, rejected) == 0  # the same view again changes nothing
+    await bus.drain()
+    row = await CopyOrder.get(id=row.id)
+    assert (row.status, row.filled, row.reason) == (CopyOrderStatus.FAILED, D(0), "invalid_order")
+    [ended] = recorder.of(OrderEnded)
+    assert (ended.subscription_id, ended.master_event_id, ended.copy_order_id) == (sub.id, event.id, row.id)
+    assert (ended.side, ended.amount, ended.filled, ended.status) == ("buy", D(50), D(0), "failed")
+    assert recorder.of(CopyFailed) == []
 
 
 async def test_partial_fills_are_booked_at_their_own_prices(db: str) -> None:

@@ -218,6 +218,33 @@ async def test_close_on_a_thin_book_follows_up_until_flat(db: str, emulator: Exc
         await engine.gateways.close()
 
 
+async def test_a_close_the_exchange_cancels_unfilled_is_told_and_retried_later(
+    db: str, emulator: ExchangeEmulator, ccxt_shared: CcxtShared
+) -> None:
+    """An exchange that cancels a market close it could not fill: told once, like an expired close,
+    and the subscription stays Cancelling until a later pass closes the position."""
+    strat, sub, key, engine, bus, recorder = await on_emulator(emulator, ccxt_shared)
+    try:
+        await engine.replicate(await event(strat.id, 1, price="0.5000"))
+        emulator.set_liquidity(SYMBOL, D(0), unfilled="CANCELED")
+        result = await unsubscribe(engine, sub, close_positions=True)
+        await bus.drain()
+        assert not result.finished and result.failures == {SYMBOL: "order_cancelled"}
+        [close] = await CopyOrder.filter(subscription_id=sub.id, master_event__kind="close")
+        assert (close.status, close.filled, close.reason) == (CopyOrderStatus.CANCELLED, D(0), "order_cancelled")
+        assert [e.reason for e in recorder.of(CopyFailed)] == ["order_cancelled"]
+        assert (await Subscription.get(id=sub.id)).status == SubscriptionStatus.CANCELLING
+
+        emulator.set_liquidity(SYMBOL, None)
+        [resumed] = await resume_cancelling(engine)
+        await bus.drain()
+        assert resumed.finished
+        assert emulator.balances(key.api_key).get("XRP", (D(0), D(0)))[0] == 0
+        assert (await Subscription.get(id=sub.id)).status == SubscriptionStatus.CANCELLED
+    finally:
+        await engine.gateways.close()
+
+
 async def test_a_risk_stop_ends_stopped_with_its_reason(db: str) -> None:
     from tests.test_engine_paper import master_fill, setup
 

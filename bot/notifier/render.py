@@ -26,6 +26,7 @@ from core.events import (
     FeeCharged,
     KeyInvalid,
     OrderCancelled,
+    OrderEnded,
     PortfolioDigest,
     StopLossHit,
     SubscriptionEvent,
@@ -61,6 +62,7 @@ REASONS: dict[str, str] = {
     "auth_failed": N_("the exchange rejected your API key"),
     "permission_denied": N_("your API key lacks a required permission"),
     "invalid_order": N_("the exchange rejected the order"),
+    "order_cancelled": N_("the exchange cancelled the order before any of it filled"),
     "order_expired": N_("the exchange ended the order before any of it filled"),
     "order_not_found": N_("the exchange could not find the order"),
     "bad_symbol": N_("this market is not available on your exchange"),
@@ -90,6 +92,12 @@ REASONS: dict[str, str] = {
 
 SIDES = {"buy": N_("BUY"), "sell": N_("SELL")}
 FEE_KINDS = {"fee_fixed": N_("subscription fee"), "profit_share": N_("profit share")}
+# OrderEnded headlines by the copy order's final status.
+ENDINGS = {
+    "cancelled": N_("🚫 <b>Order cancelled on the exchange</b>: {side} {symbol}"),
+    "expired": N_("⌛ <b>Order expired</b>: {side} {symbol}"),
+    "failed": N_("❌ <b>Order rejected by the exchange</b>: {side} {symbol}"),
+}
 
 
 class UnknownEvent(LookupError):
@@ -226,6 +234,18 @@ def copy_failed(e: CopyFailed, t: Text) -> str:
 @renders(OrderCancelled)
 def order_cancelled(e: OrderCancelled, t: Text) -> str:
     return t._("🚫 <b>Order cancelled</b>: {symbol}, following the trader", symbol=esc(e.symbol))
+
+
+@renders(OrderEnded)
+def order_ended(e: OrderEnded, t: Text) -> str:
+    side, symbol = t.side(e.side), esc(e.symbol)
+    msgid = ENDINGS.get(e.status)
+    headline = (t._(msgid, side=side, symbol=symbol) if msgid
+                else t._("⏹ <b>Order ended on the exchange</b>: {side} {symbol}", side=side, symbol=symbol))
+    if e.filled > 0:
+        return headline + "\n" + t._("{filled} of {amount} {symbol} filled",
+                                     filled=num(e.filled), amount=num(e.amount), symbol=symbol)
+    return headline + "\n" + t._("Nothing filled")
 
 
 @renders(DriftDetected)

@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from core.db.models import CopyOrder, MasterEvent
-from core.engine.master_state import plain
-from core.events import CopyFailed, CopySkipped, Event, OrderCancelled, SubscriptionEvent, TradeCopied
-from core.money import ZERO, fmt
+from core.events import CopyFailed, CopySkipped, Event, OrderCancelled, OrderEnded, SubscriptionEvent, TradeCopied
+from core.money import ZERO, fmt, plain
 
 Write = Callable[[str], None]
 NUMBER = re.compile(r"\d+\.\d+")
@@ -34,10 +33,14 @@ REASONS: dict[str, str] = {
     "max_open_trades": "the subscription's maximum of open trades is reached",
     "insufficient_funds": "the exchange refused it: not enough free balance",
     "invalid_order": "the exchange refused the order",
+    "order_cancelled": "the exchange cancelled the order before any of it filled",
     "order_expired": "the exchange ended the order before any of it filled",
     "exchange_down": "the exchange did not answer within the outage window",
     "internal_error": "an internal error (logged)",
 }
+
+# How the exchange ended a resting copy (OrderEnded.status).
+ENDINGS = {"cancelled": "cancelled on the exchange", "expired": "expired", "failed": "rejected by the exchange"}
 
 
 def explain(reason: str) -> str:
@@ -135,6 +138,10 @@ def describe_follower_event(event: SubscriptionEvent, rows: dict[int, CopyOrder]
         target = rows.get(row.target_id) if row is not None and row.target_id else None  # type: ignore[attr-defined]
         what = f"limit {target.side} {xrp(target.amount)} @ {price(target.price)}" if target is not None else "its copy"
         return f"{'cancelled':<{VERB_WIDTH}}{what} (the master cancelled the original)"
+    if isinstance(event, OrderEnded):
+        got = f"{xrp(event.filled)} filled" if event.filled else "nothing filled"
+        how = ENDINGS.get(event.status, f"ended ({event.status})")
+        return f"{'ended':<{VERB_WIDTH}}limit {event.side} {xrp(event.amount)}: {how}, {got}; follower notified"
     if isinstance(event, CopySkipped | CopyFailed):
         verb = "SKIPPED" if isinstance(event, CopySkipped) else "FAILED"
         detail = f" [{readable(event.detail)}]" if event.detail else ""

@@ -36,6 +36,7 @@ FEE_RATE = Decimal("0.001")
 DEPOSIT_SUCCESS = 1  # capital/deposit/hisrec status (0 pending, 6 credited but cannot withdraw)
 WITHDRAW_COMPLETED = 6  # capital/withdraw/history status (0 email sent … 4 processing, 5 failure)
 HISTORY_WINDOW_MS = 90 * 86_400_000
+ENDINGS = ("CANCELED", "EXPIRED")  # how a resting order ends without filling in full (also its executionReport `x`)
 DEFAULT_SYMBOLS = (
     (SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.00001"), Decimal("0.00001"), Decimal("5")), Decimal("60000")),
     (SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.0001"), Decimal("0.0001"), Decimal("5")), Decimal("3000")),
@@ -67,7 +68,7 @@ class OrderUpdate:
     """One change of an order, what Binance reports as an `executionReport` on the user data stream."""
 
     order: SpotOrder  # the live order: read it inside the observer call, it changes afterwards
-    execution: str  # NEW, TRADE or CANCELED
+    execution: str  # NEW, TRADE, CANCELED or EXPIRED
     time: int
     trade: dict | None = None  # the trade row (myTrades fields) of a TRADE
     request_client_id: str | None = None  # the cancel request's client order id
@@ -101,6 +102,7 @@ class BinanceSpot(BinanceVenue):
         self.accounts: dict[str, SpotAccount] = {}
         self._resting: dict[str, dict[int, tuple[SpotAccount, SpotOrder]]] = {s: {} for s in self.symbols}
         self.liquidity: dict[str, Decimal] = {}  # symbol id -> the most one match trades (a thin book); unset: no limit
+        self.unfilled: dict[str, str] = {}  # symbol id -> how a market order's unfilled rest ends; unset: EXPIRED
         self._order_ids = itertools.count(1)
         self._trade_ids = itertools.count(1)
         self._transfer_ids = itertools.count(1)
@@ -119,6 +121,18 @@ class BinanceSpot(BinanceVenue):
             self._fill(account, order, order.price, maker=True)
             if order.status == "PARTIALLY_FILLED":  # the rest keeps resting
                 self._resting[symbol_id][order.order_id] = (account, order)
+
+    def end_order(self, account_id: str, client_order_id: str, status: str = "CANCELED") -> SpotOrder:
+        """End a resting order outside the API: cancelled by hand in the exchange's app (CANCELED)
+        or expired by the exchange (EXPIRED). What it filled stays filled."""
+        if status not in ENDINGS:
+            raise ValueError(f"a resting order ends {' or '.join(ENDINGS)}, not {status}")
+        acc = self.open_account(account_id, {})
+        order = acc.by_client_id.get(client_order_id)
+        if order is None or order.status not in ("NEW", "PARTIALLY_FILLED"):
+            raise ValueError(f"no resting order {client_order_id}")
+        self._end(acc, order, status, f"web_{order.order_id}" if status == "CANCELED" else None)
+        return order
 
     def deposit(self, account_id: str, asset: str, amount: Decimal, *, pending: bool = False) -> str:
         """Record a deposit (status 1, success) and credit the spot balance; a pending one (status 0)
@@ -335,13 +349,14 @@ class BinanceSpot(BinanceVenue):
 
     def _fill(self, acc: SpotAccount, order: SpotOrder, price: Decimal, *, maker: bool) -> None:
         """Trade what the book allows of the order's rest at `price`. Like Binance, a market order
-        that the book cannot fill in full expires with what it got; a limit order stays partly filled."""
+        that the book cannot fill in full expires with what it got (or ends as `unfilled` says for its
+        symbol); a limit order stays partly filled."""
         spec = self.symbols[order.symbol]
         qty = min(order.qty - order.filled, self.liquidity.get(order.symbol, order.qty))
         final = order.filled + qty == order.qty
         if qty <= 0:
             if order.type == "MARKET":
-                order.status, order.update_time = "EXPIRED", now_ms()
+                order.status, order.update_time = self.unfilled.get(order.symbol, "EXPIRED"), now_ms()
             return
         cost = qty * price
         if order.side == "BUY":
@@ -361,7 +376,8 @@ class BinanceSpot(BinanceVenue):
         now = now_ms()
         order.filled += qty
         order.quote_filled += cost
-        order.status = "FILLED" if final else "EXPIRED" if order.type == "MARKET" else "PARTIALLY_FILLED"
+        order.status = ("FILLED" if final else self.unfilled.get(order.symbol, "EXPIRED") if order.type == "MARKET"
+                        else "PARTIALLY_FILLED")
         order.update_time = now
         order.fills.append({"price": dec_str(price), "qty": dec_str(qty), "commission": dec_str(fee), "commissionAsset": got_asset, "tradeId": trade_id})
         trade = {
@@ -385,21 +401,26 @@ class BinanceSpot(BinanceVenue):
         order = find_order(acc, params)
         if order is None or order.status not in ("NEW", "PARTIALLY_FILLED"):
             raise BinanceError(400, -2011, "Unknown order sent.")
-        spec = self.symbols[order.symbol]
-        asset = spec.quote if order.side == "BUY" else spec.base
-        acc.locked[asset] -= order.locked
-        acc.free[asset] += order.locked
-        order.locked = ZERO
-        order.status = "CANCELED"
-        order.update_time = now_ms()
-        self._resting[order.symbol].pop(order.order_id, None)
         cancel_id = params.get("newClientOrderId") or f"cancel-{order.order_id}"
-        acc.notify(OrderUpdate(order, "CANCELED", order.update_time, request_client_id=cancel_id))
+        self._end(acc, order, "CANCELED", cancel_id)
         response = self._order_json(order)
         response["origClientOrderId"] = order.client_order_id
         response["clientOrderId"] = cancel_id
         response["transactTime"] = order.update_time
         return response
+
+    def _end(self, acc: SpotAccount, order: SpotOrder, status: str, cancel_id: str | None) -> None:
+        """Take a resting order off the book with its final status and release what it locked;
+        `cancel_id` is the client id of the cancel request that ended it."""
+        spec = self.symbols[order.symbol]
+        asset = spec.quote if order.side == "BUY" else spec.base
+        acc.locked[asset] -= order.locked
+        acc.free[asset] += order.locked
+        order.locked = ZERO
+        order.status = status
+        order.update_time = now_ms()
+        self._resting[order.symbol].pop(order.order_id, None)
+        acc.notify(OrderUpdate(order, status, order.update_time, request_client_id=cancel_id))
 
     def open_orders(self, key: EmulatedKey, params: dict[str, str]) -> list[dict]:
         symbol_id = params.get("symbol")

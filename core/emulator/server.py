@@ -12,7 +12,7 @@ from decimal import Decimal
 from aiohttp import web
 
 from core.emulator import permissions
-from core.emulator.binance import BinanceSpot, SpotAccount, SpotOrder
+from core.emulator.binance import ENDINGS, BinanceSpot, SpotAccount, SpotOrder
 from core.emulator.binance_futures import BinanceFutures
 from core.emulator.binance_ws import BinanceUserStream
 from core.emulator.faults import Faults, Handler
@@ -112,13 +112,25 @@ class ExchangeEmulator:
         if symbol_id in self.binance_futures.symbols:
             self.binance_futures.set_price(symbol_id, price)
 
-    def set_liquidity(self, symbol: str, amount: Decimal | None) -> None:
-        """Binance spot: at most `amount` of the symbol trades per match, so orders fill in part (None: no limit)."""
+    def set_liquidity(self, symbol: str, amount: Decimal | None, *, unfilled: str = "EXPIRED") -> None:
+        """Binance spot: at most `amount` of the symbol trades per match, so orders fill in part (None: no limit).
+
+        A market order's rest that the book cannot fill ends `unfilled`: EXPIRED like Binance, or
+        CANCELED like exchanges that cancel the rest of an immediate order (answered so at creation)."""
+        if unfilled not in ENDINGS:
+            raise ValueError(f"an unfilled rest ends {' or '.join(ENDINGS)}, not {unfilled}")
         symbol_id = symbol.replace("/", "")
         if amount is None:
             self.binance.liquidity.pop(symbol_id, None)
+            self.binance.unfilled.pop(symbol_id, None)
         else:
             self.binance.liquidity[symbol_id] = amount
+            self.binance.unfilled[symbol_id] = unfilled
+
+    def end_order(self, api_key: str, client_order_id: str, status: str = "CANCELED") -> SpotOrder:
+        """End a resting Binance spot order behind the API client's back: cancelled by hand in the
+        exchange's app (CANCELED) or expired by the exchange (EXPIRED)."""
+        return self.binance.end_order(self._binance_account_id(api_key), client_order_id, status)
 
     def _spot_account(self, api_key: str, exchange: str) -> SpotAccount:
         key = self.keys.get(exchange, api_key)

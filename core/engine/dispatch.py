@@ -39,8 +39,12 @@ STATUS_FROM_ORDER = {
     "expired": CopyOrderStatus.EXPIRED,
     "rejected": CopyOrderStatus.FAILED,
 }
-# The reason recorded when the exchange itself ended an order before anything filled.
-ENDED_EARLY = {CopyOrderStatus.EXPIRED: "order_expired", CopyOrderStatus.FAILED: "invalid_order"}
+# The statuses of an order the exchange itself ended early, each with the reason recorded when nothing filled.
+ENDED_EARLY = {
+    CopyOrderStatus.CANCELLED: "order_cancelled",
+    CopyOrderStatus.EXPIRED: "order_expired",
+    CopyOrderStatus.FAILED: "invalid_order",
+}
 UPDATE_FIELDS = (
     "status", "reason", "reason_detail", "exchange_order_id", "filled", "average_price",
     "fee", "fee_currency", "attempts", "sent_at", "acked_at", "amount",
@@ -55,12 +59,14 @@ class RetryPolicy:
     outage_window: float = 60.0  # held this long through an outage, then expired
 
 
-def record_order(row: Row, order: Order) -> None:
+def record_order(row: Row, order: Order, *, our_cancel: bool = False) -> None:
     """Copy what the exchange says about the order onto the row.
 
     OPEN and PARTIALLY_FILLED mean the order still rests on the exchange (the order sync polls
     those). An order the exchange ended early keeps its final status, CANCELLED or EXPIRED, with
-    whatever it filled in `filled`: a final order stored as PARTIALLY_FILLED would be polled forever."""
+    whatever it filled in `filled`: a final order stored as PARTIALLY_FILLED would be polled forever.
+    When nothing filled, the row also gets the reason the follower is told, unless `our_cancel`:
+    an order we cancelled ourselves (the master cancelled or amended its own) did not fail."""
     row.exchange_order_id = order.id
     row.filled = order.filled
     row.average_price = order.average or (order.price if order.filled else None)
@@ -70,7 +76,7 @@ def record_order(row: Row, order: Order) -> None:
         row.status = CopyOrderStatus.PARTIALLY_FILLED if order.filled > 0 else CopyOrderStatus.OPEN
     else:
         row.status = STATUS_FROM_ORDER.get(order.status, CopyOrderStatus.FILLED)
-        if row.status in ENDED_EARLY and not order.filled and not row.reason:
+        if row.status in ENDED_EARLY and not order.filled and not row.reason and not our_cancel:
             row.reason = ENDED_EARLY[row.status]  # what the follower is told: not placed, and why
     row.acked_at = row.acked_at or utcnow()
 
@@ -129,12 +135,13 @@ class Sender:
         """Cancel a mirrored order by client id; an order that is already gone is read back instead."""
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
-                record_order(target, await gateway.cancel_order(target.symbol, client_order_id=target.client_order_id))
+                order = await gateway.cancel_order(target.symbol, client_order_id=target.client_order_id)
+                record_order(target, order, our_cancel=True)
                 return
             except OrderNotFound:
                 found = await gateway.fetch_order_by_client_id(target.symbol, target.client_order_id)
                 if found is not None:
-                    record_order(target, found)
+                    record_order(target, found, our_cancel=True)
                 return
             except (RateLimited, RequestTimeout, ExchangeUnavailable) as exc:
                 if attempt == self.retry.max_attempts:

@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 HUNDRED = Decimal(100)
 PCT_PLACES = Decimal("0.01")
 UNFINISHED = (CopyOrderStatus.PENDING, CopyOrderStatus.OPEN, CopyOrderStatus.PARTIALLY_FILLED)
-FAILED = (CopyOrderStatus.FAILED, CopyOrderStatus.EXPIRED)
+FAILED = (CopyOrderStatus.FAILED, CopyOrderStatus.EXPIRED, CopyOrderStatus.CANCELLED)  # with nothing filled: told
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from core.db.models import CopyOrder, CopyOrderStatus, Position, Subscription
-from core.engine.dispatch import UPDATE_FIELDS, record_order, remaining
+from core.engine.dispatch import ENDED_EARLY, UPDATE_FIELDS, record_order, remaining
 from core.engine.followers import Follower, book_fill, holding_from
 from core.engine.positions import persist_holdings
 from core.errors import ExchangeError
-from core.events import TradeCopied
+from core.events import OrderEnded, TradeCopied
 from core.exchange.base import Order
 from core.exchange.paper_book import Fill
 from core.money import ZERO
@@ -103,14 +103,24 @@ async def commit_progress(engine: ReplicationEngine, follower: Follower, row: Co
 async def apply_order(engine: ReplicationEngine, follower: Follower, row: CopyOrder, order: Order) -> Decimal:
     """Bring `row` up to the exchange's view of its order; returns the newly booked amount.
 
-    A view older than the row (a late push after a poll) is ignored: the filled amount never goes back."""
+    A view older than the row (a late push after a poll) is ignored: the filled amount never goes back.
+    A resting order that the exchange ended (ours go through `Sender.cancel`, never through here) is
+    told once, as OrderEnded, after the fill that came with it: the row is final and not polled again."""
     if order.filled < Decimal(row.filled or ZERO):
         return ZERO
     before, status = Progress.of(row), row.status
     record_order(row, order)
     if row.filled == before.filled and row.status == status:
         return ZERO
-    return await commit_progress(engine, follower, row, before)
+    delta = await commit_progress(engine, follower, row, before)
+    if status in RESTING and row.status in ENDED_EARLY:  # cancelled, expired or rejected
+        sub = follower.subscription
+        engine.bus.publish(OrderEnded(
+            subscription_id=sub.id, user_id=sub.follower_id, strategy_id=sub.strategy_id,  # type: ignore[attr-defined]
+            master_event_id=row.master_event_id, copy_order_id=row.id, symbol=row.symbol, side=row.side,  # type: ignore[attr-defined]
+            amount=Decimal(row.amount), filled=Decimal(row.filled or ZERO), status=CopyOrderStatus(row.status).value,
+        ))
+    return delta
 
 
 async def sync_open_orders(engine: ReplicationEngine) -> int:

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = (CopyOrderStatus.PENDING, CopyOrderStatus.OPEN, CopyOrderStatus.PARTIALLY_FILLED)
 FILLED_STATUSES = (CopyOrderStatus.FILLED, CopyOrderStatus.PARTIALLY_FILLED, CopyOrderStatus.OPEN)
+ENDED_STATUSES = (CopyOrderStatus.CANCELLED, CopyOrderStatus.EXPIRED)  # ended by the exchange: a trade if part filled
+FAILED_STATUSES = (CopyOrderStatus.FAILED, *ENDED_STATUSES)  # with nothing filled: not placed, with the reason
 
 
 @dataclass
@@ -332,9 +334,10 @@ class ReplicationEngine:
         self._publish(row, follower, event)
 
     def _publish(self, row: Row, follower: Follower, event: MasterEvent) -> None:
+        """Tell the follower what became of the row: a trade (placed, or filled in whole or in part),
+        a skip, a failure (refused, or ended by the exchange before anything filled), or our cancel."""
         status = row.status
-        if row.order_type != "cancel" and (status in FILLED_STATUSES or status == CopyOrderStatus.CANCELLED
-                                           or (status == CopyOrderStatus.EXPIRED and row.filled)):
+        if row.order_type != "cancel" and (status in FILLED_STATUSES or (row.filled and status in ENDED_STATUSES)):
             # the common case first, built without the keyword dict below: it runs once per copied order
             filled = Decimal(row.filled)
             self.bus.publish(TradeCopied(
@@ -352,7 +355,7 @@ class ReplicationEngine:
         elif status == CopyOrderStatus.SKIPPED:
             self.bus.publish(CopySkipped(**common, copy_order_id=row.id, symbol=row.symbol, side=row.side,
                                          reason=row.reason or "", detail=row.reason_detail or ""))
-        elif status in (CopyOrderStatus.FAILED, CopyOrderStatus.EXPIRED):
+        elif status in FAILED_STATUSES:
             self.bus.publish(CopyFailed(**common, copy_order_id=row.id, symbol=row.symbol, side=row.side,
                                         reason=row.reason or "", detail=row.reason_detail or ""))
 

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 CLOSE, KEEP = "close_positions", "keep_positions"  # the mode, kept in status_reason while cancelling
 STOPPED_REASON = "unsubscribed"
 UNFINISHED = (CopyOrderStatus.PENDING, *RESTING)
-FAILED = (CopyOrderStatus.FAILED, CopyOrderStatus.EXPIRED, CopyOrderStatus.SKIPPED)
+FAILED = (CopyOrderStatus.FAILED, CopyOrderStatus.EXPIRED, CopyOrderStatus.CANCELLED, CopyOrderStatus.SKIPPED)
 MAX_CLOSE_ROUNDS = 3  # a market close that fills in part is followed up at once, a few times at most
 
 
