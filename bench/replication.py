@@ -20,6 +20,7 @@ keys and the markets are loaded before the first event, as `copytrade run` does 
   pairing matters on a shared machine: its speed drifts by 10-20 % over minutes, and a ratio of two
   runs minutes apart measured that drift as much as the engine. Even paired, one repeat's ratio reads
   anywhere from 0.65 to 1.0 here, hence 9 repeats by default;
+- steal: the share of the machine's CPU time that the hypervisor took during the fan-outs (median);
 - ep/s and eng/ep: the same, with ccxt's endpoint method `private_post_order` instead of
   `create_order`, given a ready request and its answer left unparsed. That is the call the engine
   makes for Binance spot (core/exchange/binance_spot.py), which skips the half of `create_order`'s
@@ -105,6 +106,7 @@ class Result:
     raw_rate: list[float] = field(default_factory=list)  # per repeat, run right after that repeat's fan-out
     raw_cpu: list[float] = field(default_factory=list)
     endpoint_rate: list[float] = field(default_factory=list)  # per repeat, run right after the raw one
+    steal: list[float] = field(default_factory=list)  # per repeat: share of the CPUs' time the hypervisor took
 
     def ratios(self, baseline: list[float] | None = None) -> list[float]:
         return [engine / raw for engine, raw in zip(self.rate, self.raw_rate if baseline is None else baseline) if raw]
@@ -184,6 +186,13 @@ def settle_heap(tuned: bool) -> None:
         gc.collect()
 
 
+def machine_times() -> tuple[float, float]:
+    """(total, stolen) CPU seconds of the whole machine so far. Steal is time a virtual CPU was ready to
+    run but the hypervisor ran someone else: on this shared machine it explains most of the swings."""
+    times = psutil.cpu_times()
+    return sum(times), getattr(times, "steal", 0.0)
+
+
 def cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return times.user + times.system
@@ -192,10 +201,12 @@ def cpu_seconds(process: psutil.Process) -> float:
 async def run_engine(engine: ReplicationEngine, strategy: Strategy, result: Result, price: Decimal,
                      seq: itertools.count, emulator: psutil.Process) -> None:
     """One repeat: a new master fill, fanned out; its figures appended to `result`."""
-    cpu0, emu0 = time.process_time(), cpu_seconds(emulator)
+    cpu0, emu0, (total0, stolen0) = time.process_time(), cpu_seconds(emulator), machine_times()
     event = await master_fill(strategy, next(seq), price)
     fan = await engine.replicate(event)
     result.cpu.append(time.process_time() - cpu0)
+    total, stolen = machine_times()
+    result.steal.append((stolen - stolen0) / (total - total0) if total > total0 else 0.0)
     result.emulator_cpu.append(cpu_seconds(emulator) - emu0)
     acked, last, first, failed = measure(fan, event)
     result.acks += acked
@@ -257,7 +268,7 @@ def report(results: list[Result], concurrency: int, database: str, tuned: bool) 
     print(f"replication fan-out, Binance emulator in its own process, concurrency {concurrency}, DB {database}, "
           f"GC tuned after start-up: {'yes' if tuned else 'no'}, load average {os.getloadavg()[0]:.2f} (2 cores)")
     header = (f"{'N':>6} {'ack p50':>9} {'ack p99':>9} {'last ack':>9} {'worst':>8} {'orders/s':>9} "
-              f"{'raw/s':>8} {'eng/raw':>8} {'ep/s':>8} {'eng/ep':>7} {'1st sent':>9} {'RSS MiB':>8} {'no ack':>7}")
+              f"{'raw/s':>8} {'eng/raw':>8} {'ep/s':>8} {'eng/ep':>7} {'1st sent':>9} {'RSS MiB':>8} {'no ack':>7} {'steal':>6}")
     print(header)
     print("-" * len(header))
     for r in results:
@@ -267,7 +278,7 @@ def report(results: list[Result], concurrency: int, database: str, tuned: bool) 
               f"{statistics.median(r.last_ack):>8.3f}s {max(r.last_ack):>7.3f}s {rate:>9,.0f} {raw_rate:>8,.0f} "
               f"{statistics.median(r.ratios()):>8.2f} {statistics.median(r.endpoint_rate):>8,.0f} "
               f"{statistics.median(r.ratios(r.endpoint_rate)):>7.2f} {statistics.median(r.first_sent) * 1000:>7.1f}ms "
-              f"{r.rss_mib:>8.0f} {r.failed:>7}")
+              f"{r.rss_mib:>8.0f} {r.failed:>7} {statistics.median(r.steal):>6.0%}")
     print()
     print("targets: last ack <= 0.5 s at N=1,000 and <= 3 s at N=5,000; eng/raw >= 0.8 at N=1,000; "
           "1st sent < 10 ms (p50); RSS < 1 GB at N=5,000")
@@ -324,7 +335,8 @@ async def bench(args: argparse.Namespace, port: int, emulator: psutil.Process) -
                   f"{', '.join(f'{x:,.0f}' for x in result.raw_rate)}/s "
                   f"({statistics.median(result.raw_cpu) * 1000 / followers:.2f} ms CPU/order); eng/raw "
                   f"{', '.join(f'{x:.2f}' for x in result.ratios())}; endpoint "
-                  f"{', '.join(f'{x:,.0f}' for x in result.endpoint_rate)}/s",
+                  f"{', '.join(f'{x:,.0f}' for x in result.endpoint_rate)}/s; CPU steal during the fan-outs "
+                  f"{', '.join(f'{x:.0%}' for x in result.steal)}",
                   flush=True)
     finally:
         await bus.close()
