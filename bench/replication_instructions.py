@@ -11,9 +11,9 @@ runs agree to about 0.1 %.
 
 Under valgrind's callgrind (one thread per output file), `bench/replication.py --only engine`,
 `--only raw` and `--only endpoint` (the engine's own Binance spot call, see bench/replication.py)
-run with 1 and with 3 repeats; start-up, set-up and the first fan-out are the
-same in both, so the difference, divided by 2 x N, is one order's instructions. The SQLite
-driver's thread is reported too: it runs beside the event loop, on the other core. About 17
+run with 1 and with 3 repeats; start-up, set-up and the first fan-out are the same in both runs of
+a mode, so the difference, divided by 2 x N, is one order's instructions. The SQLite
+driver's thread is reported too: it runs beside the event loop, on the other core. About 18
 minutes at N = 1,000 on two cores (valgrind runs the client some 50x slower; the emulator runs natively).
 """
 from __future__ import annotations

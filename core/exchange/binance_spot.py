@@ -19,7 +19,8 @@ from core.money import ZERO, floor_to_step, plain, round_to_step
 
 log = logging.getLogger(__name__)
 
-# Binance's order statuses; PENDING_CANCEL is documented as unused: the order is still on the book.
+# Binance's order statuses. PENDING_CANCEL is documented as unused: the order is still on the book.
+# A status missing here reads as open too, so the order sync keeps asking until it is final.
 STATUSES: dict[str, OrderStatus] = {
     "NEW": "open",
     "PENDING_NEW": "open",
@@ -49,7 +50,8 @@ def order_request(rules: MarketRules, request: OrderRequest) -> dict[str, str]:
         "quantity": plain(floor_to_step(request.amount, rules.amount_step)),
     }
     if request.type == "limit":
-        assert request.price is not None, "a limit order has a price"
+        if request.price is None:
+            raise ValueError(f"limit order {request.client_order_id} has no price")
         params["price"] = plain(round_to_step(request.price, rules.price_step))
         params["timeInForce"] = "GTC"
     return params
