@@ -3,8 +3,7 @@
 Signed endpoints check keys and signatures like Binance (`binance_common`). Orders pass
 PRICE_FILTER, LOT_SIZE and NOTIONAL like on the exchange; market orders fill at the current price
 (`set_price`), limit orders rest with their balance locked and fill when `set_price` crosses them.
-Deposits and withdrawals (`deposit`, `withdraw`: test helpers that move the balance) are listed by
-the sapi capital history endpoints in Binance's shapes and status codes.
+Deposits and withdrawals are binance_wallet.py's.
 Every amount is Decimal.
 """
 from __future__ import annotations
@@ -25,17 +24,13 @@ from core.emulator.binance_common import (
     find_order,
     json_response,
     now_ms,
-    plain_decimal,
     take_crossed,
-    utc_text,
 )
+from core.emulator.binance_wallet import SpotWallet
 from core.emulator.keys import EmulatedKey, KeyRegistry
 from core.money import ZERO
 
 FEE_RATE = Decimal("0.001")
-DEPOSIT_SUCCESS = 1  # capital/deposit/hisrec status (0 pending, 6 credited but cannot withdraw)
-WITHDRAW_COMPLETED = 6  # capital/withdraw/history status (0 email sent … 4 processing, 5 failure)
-HISTORY_WINDOW_MS = 90 * 86_400_000
 ENDINGS = ("CANCELED", "EXPIRED")  # how a resting order ends without filling in full (also its executionReport `x`)
 DEFAULT_SYMBOLS = (
     (SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.00001"), Decimal("0.00001"), Decimal("5")), Decimal("60000")),
@@ -93,7 +88,7 @@ class SpotAccount:
             observer(update)
 
 
-class BinanceSpot(BinanceVenue):
+class BinanceSpot(SpotWallet, BinanceVenue):
     """State and handlers of the emulated Binance spot exchange."""
 
     def __init__(self, keys: KeyRegistry, fee_rate: Decimal = FEE_RATE) -> None:
@@ -133,44 +128,6 @@ class BinanceSpot(BinanceVenue):
             raise ValueError(f"no resting order {client_order_id}")
         self._end(acc, order, status, f"web_{order.order_id}" if status == "CANCELED" else None)
         return order
-
-    def deposit(self, account_id: str, asset: str, amount: Decimal, *, pending: bool = False) -> str:
-        """Record a deposit (status 1, success) and credit the spot balance; a pending one (status 0)
-        credits nothing until `credit_deposit`. Returns the deposit id."""
-        account = self.open_account(account_id, {})
-        number = next(self._transfer_ids)
-        now = now_ms()
-        account.deposits.append({
-            "id": str(700_000_000_000 + number), "amount": plain_decimal(amount), "coin": asset, "network": "TRX", "status": 0,
-            "address": "TXemulatedDepositAddress", "addressTag": "", "txId": f"Internal transfer {51_000_000_000 + number}",
-            "insertTime": now, "completeTime": None, "transferType": 1, "confirmTimes": "1/1", "unlockConfirm": 0,
-            "walletType": 0,
-        })
-        if not pending:
-            self.credit_deposit(account_id, account.deposits[-1]["id"])
-        return account.deposits[-1]["id"]
-
-    def credit_deposit(self, account_id: str, deposit_id: str) -> None:
-        """A pending deposit reaches its confirmations: status 1 and the balance credited."""
-        account = self.open_account(account_id, {})
-        row = next(d for d in account.deposits if d["id"] == deposit_id and d["status"] == 0)
-        row["status"], row["completeTime"] = DEPOSIT_SUCCESS, now_ms()
-        account.free[row["coin"]] = account.free.get(row["coin"], ZERO) + Decimal(row["amount"])
-
-    def withdraw(self, account_id: str, asset: str, amount: Decimal, *, fee: Decimal = ZERO) -> str:
-        """A completed withdrawal (status 6): `amount` is sent, `fee` is charged on top. Returns its id."""
-        account = self.open_account(account_id, {})
-        if account.free.get(asset, ZERO) < amount + fee:
-            raise ValueError(f"cannot withdraw {amount + fee} {asset}: {account.free.get(asset, ZERO)} free")
-        account.free[asset] -= amount + fee
-        now = now_ms() // 1000 * 1000  # applyTime has whole seconds
-        account.withdrawals.append({
-            "id": f"{next(self._transfer_ids):032x}", "amount": plain_decimal(amount), "transactionFee": plain_decimal(fee), "coin": asset,
-            "status": WITHDRAW_COMPLETED, "address": "TXemulatedWithdrawAddress", "txId": f"{now:064x}",
-            "applyTime": utc_text(now), "network": "TRX", "transferType": 0, "info": "", "confirmNo": 1, "walletType": 0,
-            "txKey": "", "completeTime": utc_text(now), "_time": now,
-        })
-        return account.withdrawals[-1]["id"]
 
     # --- routes ---------------------------------------------------------------------------------
     def routes(self, prefix: str) -> list[web.RouteDef]:
@@ -269,29 +226,6 @@ class BinanceSpot(BinanceVenue):
             "enableVanillaOptions": False, "enableFixApiTrade": False, "enableFixReadOnly": False,
             "enablePortfolioMarginTrading": False,
         }
-
-    def deposit_history(self, key: EmulatedKey, params: dict[str, str]) -> list[dict]:
-        return self._history(self._account(key).deposits, params, lambda row: row["insertTime"])
-
-    def withdraw_history(self, key: EmulatedKey, params: dict[str, str]) -> list[dict]:
-        rows = self._history(self._account(key).withdrawals, params, lambda row: row["_time"])
-        return [{name: value for name, value in row.items() if not name.startswith("_")} for row in rows]
-
-    @staticmethod
-    def _history(rows: list[dict], params: dict[str, str], time_of: Callable[[dict], int]) -> list[dict]:
-        """Binance's filters: coin, status, a startTime..endTime window of at most 90 days (the last 90
-        days by default), offset and limit (1000 at most), newest first."""
-        end = int(params.get("endTime") or now_ms())
-        start = int(params.get("startTime") or end - HISTORY_WINDOW_MS)
-        if end - start > HISTORY_WINDOW_MS:
-            raise BinanceError(400, -1127, "More than 90 days between startTime and endTime.")
-        limit = min(int(params.get("limit") or 1000), 1000)
-        offset = int(params.get("offset") or 0)
-        coin, status = params.get("coin"), params.get("status")
-        chosen = [row for row in rows if start <= time_of(row) <= end and coin in (None, row["coin"])
-                  and status in (None, str(row["status"]))]
-        chosen.sort(key=time_of, reverse=True)
-        return chosen[offset:offset + limit]
 
     def new_order(self, key: EmulatedKey, params: dict[str, str]) -> dict:
         spec = self._symbol(params)
