@@ -73,11 +73,6 @@ def dec_str(value: Decimal) -> str:
     return f"{value:.8f}"
 
 
-def plain_decimal(value: Decimal) -> str:
-    """Binance's transfer amounts are plain decimals ("4500", "0.01844487")."""
-    return f"{value.normalize():f}"
-
-
 def utc_text(ms: int) -> str:
     """Binance's withdrawal times: "2021-04-15 12:09:16", UTC."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000))

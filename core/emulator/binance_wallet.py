@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from core.emulator.binance_common import BinanceError, now_ms, plain_decimal, utc_text
+from core.emulator.binance_common import BinanceError, now_ms, utc_text
 from core.emulator.keys import EmulatedKey
-from core.money import ZERO
+from core.money import ZERO, plain  # Binance's transfer amounts are plain decimals ("4500", "0.01844487")
 
 if TYPE_CHECKING:
     from core.emulator.binance import SpotAccount
@@ -39,7 +39,7 @@ class SpotWallet:
         number = next(self._transfer_ids)
         now = now_ms()
         account.deposits.append({
-            "id": str(700_000_000_000 + number), "amount": plain_decimal(amount), "coin": asset, "network": "TRX", "status": 0,
+            "id": str(700_000_000_000 + number), "amount": plain(amount), "coin": asset, "network": "TRX", "status": 0,
             "address": "TXemulatedDepositAddress", "addressTag": "", "txId": f"Internal transfer {51_000_000_000 + number}",
             "insertTime": now, "completeTime": None, "transferType": 1, "confirmTimes": "1/1", "unlockConfirm": 0,
             "walletType": 0,
@@ -63,7 +63,7 @@ class SpotWallet:
         account.free[asset] -= amount + fee
         now = now_ms() // 1000 * 1000  # applyTime has whole seconds
         account.withdrawals.append({
-            "id": f"{next(self._transfer_ids):032x}", "amount": plain_decimal(amount), "transactionFee": plain_decimal(fee), "coin": asset,
+            "id": f"{next(self._transfer_ids):032x}", "amount": plain(amount), "transactionFee": plain(fee), "coin": asset,
             "status": WITHDRAW_COMPLETED, "address": "TXemulatedWithdrawAddress", "txId": f"{now:064x}",
             "applyTime": utc_text(now), "network": "TRX", "transferType": 0, "info": "", "confirmNo": 1, "walletType": 0,
             "txKey": "", "completeTime": utc_text(now), "_time": now,
