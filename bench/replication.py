@@ -14,18 +14,21 @@ keys and the markets are loaded before the first event, as `copytrade run` does 
 - orders/s: followers / (detection -> last ack), median of the repeats;
 - first sent: detection -> the first follower order handed to ccxt (CopyOrder.sent_at), p50 of repeats;
 - RSS: this process after the first fan-out (before the raw baseline's ccxt instances exist);
-- raw/s: the same number of `create_order` calls straight on ccxt instances (built beforehand, shared
-  session and markets), at the same concurrency, no engine, no database, median of the repeats;
+- raw/s: the same number of `create_order` calls straight on stock ccxt instances (built beforehand,
+  shared aiohttp session and markets), at the same concurrency, no engine, no database, median of
+  the repeats;
 - eng/raw: each repeat's engine orders/s over the raw run right after it, median of the repeats. The
   pairing matters on a shared machine: its speed drifts by 10-20 % over minutes, and a ratio of two
   runs minutes apart measured that drift as much as the engine. Even paired, one repeat's ratio reads
   anywhere from 0.65 to 1.0 here, hence 9 repeats by default;
 - steal: the share of the machine's CPU time that the hypervisor took during the fan-outs (median);
 - ep/s and eng/ep: the same, with ccxt's endpoint method `private_post_order` instead of
-  `create_order`, given a ready request and its answer left unparsed. That is the call the engine
-  makes for Binance spot (core/exchange/binance_spot.py), which skips the half of `create_order`'s
-  CPU that goes to building the request and parsing the answer; so the engine can be faster than
-  raw `create_order`, and eng/ep is what the engine costs over its own transport.
+  `create_order`, given a ready request and its answer left unparsed, on ccxt instances whose REST
+  calls go over copytrade's HttpClient (core/exchange/ccxt_fetch.py) instead of aiohttp. That is
+  the call and the transport the engine uses for Binance spot (core/exchange/binance_spot.py): it
+  skips the half of `create_order`'s CPU that goes to building the request and parsing the answer,
+  and aiohttp's per-request objects; so the engine can be faster than raw `create_order`, and
+  eng/ep is what the engine costs over its own call.
 
 Like `copytrade run` after start-up, the heap is collected and frozen and the collector's young
 threshold raised (core/heap.py) once the setup is done (`--no-gc-tuning` to compare). The shared
@@ -52,6 +55,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import ccxt.async_support as ccxt
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,13 +224,18 @@ async def run_engine(engine: ReplicationEngine, strategy: Strategy, result: Resu
 
 
 class RawBaseline:
-    """Bare ccxt calls over pre-built ccxt instances (distinct keys, shared session and markets), no
-    engine and no database: the references the engine's throughput is divided by."""
+    """Bare ccxt calls over pre-built ccxt instances (distinct keys, shared markets), no engine and
+    no database: the references the engine's throughput is divided by. `create_order` runs on stock
+    ccxt (aiohttp); the endpoint call on the gateways' clients, whose transport the engine shares."""
 
     def __init__(self, shared: CcxtShared, base_url: str, orders: int, concurrency: int) -> None:
         options = ExchangeOptions(base_url=base_url)
-        self.gateways = [CcxtGateway("binance", Credentials(*bench_credentials(i)), options, shared)
-                         for i in range(min(orders, RAW_INSTANCES))]
+        credentials = [Credentials(*bench_credentials(i)) for i in range(min(orders, RAW_INSTANCES))]
+        self.shared = shared
+        self.markets_key = ("binance", "spot", False, base_url)
+        self.gateways = [CcxtGateway("binance", c, options, shared) for c in credentials]
+        self.stock = [CcxtGateway._build_client("binance", c, options, shared, "spot", None, ccxt.binance)
+                      for c in credentials]
         self.orders = orders
         self.concurrency = concurrency
         self.ids = itertools.count()
@@ -234,6 +243,8 @@ class RawBaseline:
     async def load(self) -> None:
         for gateway in self.gateways:
             await gateway.load_markets()
+        for client in self.stock:
+            await self.shared.markets.attach(self.markets_key, client)
 
     async def run(self, endpoint: bool = False) -> tuple[float, float]:
         """(orders/s, CPU s) of one run of `orders` calls of `create_order`, or with `endpoint` of
@@ -243,10 +254,11 @@ class RawBaseline:
 
         async def worker(offset: int) -> None:
             for n in range(offset, self.orders, self.concurrency):
-                client = self.gateways[n % len(self.gateways)].client
                 if endpoint:
+                    client = self.gateways[n % len(self.gateways)].client
                     await client.private_post_order({**request, "newClientOrderId": f"raw-{next(self.ids)}"})
                 else:
+                    client = self.stock[n % len(self.stock)]
                     await client.create_order(SYMBOL, "market", "buy", str(MASTER_AMOUNT), None, {"clientOrderId": f"raw-{next(self.ids)}"})
 
         t0, cpu0 = time.perf_counter(), time.process_time()
@@ -256,6 +268,8 @@ class RawBaseline:
     async def close(self) -> None:
         for gateway in self.gateways:
             await gateway.close()
+        for client in self.stock:
+            await client.close()
 
 
 def pct(values: list[float], q: float) -> float:

@@ -1,7 +1,7 @@
 """The ccxt gateway: binance, okx, bybit, bitget; spot, and USDⓈ-M perpetuals through `defaultType`.
 
-Instances are cheap because everything heavy is shared through `CcxtShared`: one aiohttp session,
-one SSL context (otherwise every instance spends ~14 ms loading CA certificates on its first
+Instances are cheap because everything heavy is shared through `CcxtShared`: one HTTP client (REST
+calls go over core/exchange/http_client.py, see ccxt_fetch.py), one SSL context (otherwise every instance spends ~14 ms loading CA certificates on its first
 request), one throttler per exchange (the rate limit is per source IP, not per key) and the markets
 of each exchange. Every ccxt exception leaves as a `core.errors` type with a credential-free message;
 every number leaves as Decimal.
@@ -32,6 +32,7 @@ from core.exchange.base import (
     Transfer,
     require_market,
 )
+from core.exchange.ccxt_fetch import DirectFetchMixin, direct_class
 from core.exchange.ccxt_parse import to_order, to_trade, to_transfer, wire
 from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.errors_map import translate
@@ -88,7 +89,7 @@ class CcxtGateway(Gateway):
             client_options["fetchMarkets"] = {"types": ["spot" if market_type == "spot" else "linear"]}
             client_options["fetchMargins"] = False  # margin pair lists: private calls a spot follower never needs
             client_options["fetchPositionsRisk"] = {"useV2": True}  # v3 positionRisk has no leverage nor margin type
-        client: ccxt.Exchange = (client_class or getattr(ccxt, exchange))({
+        client: ccxt.Exchange = (client_class or direct_class(exchange))({
             "apiKey": credentials.api_key,
             "secret": credentials.secret,
             "password": credentials.passphrase,
@@ -101,6 +102,8 @@ class CcxtGateway(Gateway):
         })
         client.timeout_on_exit = 0  # ccxt sleeps 250 ms in close() for websockets we do not own here
         client.throttler = shared.throttler(client)
+        if isinstance(client, DirectFetchMixin):
+            client.http = shared.http
         if options.testnet:
             client.set_sandbox_mode(True)
         if options.base_url:

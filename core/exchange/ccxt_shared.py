@@ -1,6 +1,7 @@
-"""Process-wide ccxt resources that every gateway instance borrows: one aiohttp session, one SSL
-context (otherwise every instance spends ~14 ms loading CA certificates on its first request), one
-throttler per exchange (the rate limit is per source IP, not per key) and the markets of each exchange."""
+"""Process-wide ccxt resources that every gateway instance borrows: one HTTP client for REST calls
+(and one aiohttp session for ccxt.pro's websockets), one SSL context (otherwise every instance
+spends ~14 ms loading CA certificates on its first request), one throttler per exchange (the rate
+limit is per source IP, not per key) and the markets of each exchange."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,7 @@ import aiohttp
 import ccxt.async_support as ccxt
 import certifi
 
+from core.exchange.http_client import HttpClient
 from core.exchange.markets import MarketCache
 
 
@@ -61,6 +63,7 @@ class CcxtShared:
         self.timeout_ms = timeout_ms
         self._connection_limit = connection_limit
         self._session: aiohttp.ClientSession | None = None
+        self.http = HttpClient(self.ssl_context, limit_per_origin=connection_limit)
         self._throttlers: dict[str, SharedThrottler] = {}
 
     @property
@@ -80,6 +83,7 @@ class CcxtShared:
         return throttler
 
     async def close(self) -> None:
+        await self.http.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -31,6 +31,7 @@ import ccxt.async_support as ccxt
 
 from core.config import ExchangeOptions
 from core.exchange.base import Credentials, KeyPermissions, MarketRules
+from core.exchange.ccxt_fetch import direct_class
 from core.exchange.ccxt_gateway import CcxtGateway, MarketType
 from core.exchange.ccxt_shared import CcxtShared
 from core.exchange.errors_map import translate
@@ -115,8 +116,8 @@ class SigningMixin:
 
 @cache
 def signing_class(exchange: str) -> type[ccxt.Exchange]:
-    base: type[ccxt.Exchange] = getattr(ccxt, exchange)
-    return type(f"Signing{base.__name__}", (SigningMixin, base), {})
+    base = direct_class(exchange)
+    return type(f"Signing{getattr(ccxt, exchange).__name__}", (SigningMixin, base), {})
 
 
 @dataclass(slots=True)
