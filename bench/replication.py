@@ -13,14 +13,15 @@ keys and the markets are loaded before the first event, as `copytrade run` does 
 - last ack: detection -> the last follower's ack (median of the repeats, and the worst);
 - orders/s: followers / (detection -> last ack), median of the repeats;
 - first sent: detection -> the first follower order handed to ccxt (CopyOrder.sent_at), p50 of repeats;
-- RSS: this process after the first fan-out (before the raw baseline's ccxt instances exist);
+- RSS: this process after the first fan-out of that N (before its raw baseline's ccxt instances
+  exist; what earlier N's baselines left in the heap is counted: `--followers 5000` alone for less);
 - raw/s: the same number of `create_order` calls straight on stock ccxt instances (built beforehand,
   shared aiohttp session and markets), at the same concurrency, no engine, no database, median of
   the repeats;
 - eng/raw: each repeat's engine orders/s over the raw run right after it, median of the repeats. The
   pairing matters on a shared machine: its speed drifts by 10-20 % over minutes, and a ratio of two
-  runs minutes apart measured that drift as much as the engine. Even paired, one repeat's ratio reads
-  anywhere from 0.65 to 1.0 here, hence 9 repeats by default;
+  runs minutes apart measured that drift as much as the engine. Even paired, one repeat's ratio
+  swings by a third from one repeat to the next here, hence 9 repeats by default;
 - steal: the share of the machine's CPU time that the hypervisor took during the fan-outs (median);
 - ep/s and eng/ep: the same, with ccxt's endpoint method `private_post_order` instead of
   `create_order`, given a ready request and its answer left unparsed, on ccxt instances whose REST
