@@ -6,7 +6,9 @@ import datetime as dt
 import gzip
 import ipaddress
 import json
+import socket
 import ssl
+import struct
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -105,15 +107,17 @@ async def client() -> AsyncIterator[HttpClient]:
     await http.close()
 
 
-async def raw_server(answer: bytes, *, close: bool = True) -> tuple[asyncio.Server, str]:
-    """A server that reads one request and writes `answer` as it is, then hangs up."""
+async def raw_server(answer: bytes, *, reset: bool = False) -> tuple[asyncio.Server, str]:
+    """A server that reads one request and writes `answer` as it is, then hangs up (with a TCP reset if `reset`)."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(answer)
         await writer.drain()
-        if close:
-            writer.close()
+        if reset:
+            await asyncio.sleep(0.05)  # let the bytes reach the client before the reset
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
@@ -172,7 +176,7 @@ async def test_a_connection_the_server_closes_is_not_reused(serve: Serve, client
     base = await serve(observed, keepalive=0.1)
     await client.request("GET", f"{base}/close", {}, None, 2.0)  # Connection: close
     await client.request("GET", f"{base}/echo", {}, None, 2.0)
-    await asyncio.sleep(0.4)  # past the server's keep-alive: it closes the idle connection
+    await asyncio.sleep(1.0)  # well past the server's keep-alive: it has closed the idle connection
     assert (await client.request("GET", f"{base}/echo", {}, None, 2.0)).status == 200
     assert len(set(observed.ports)) == 3
 
@@ -250,6 +254,15 @@ async def test_an_answer_delimited_by_the_end_of_the_connection_is_read(client: 
     finally:
         server.close()
     assert json.loads(response.body) == {"whole": True}
+
+
+async def test_an_unframed_answer_cut_by_a_reset_is_an_error_not_a_short_body(client: HttpClient) -> None:
+    server, base = await raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"cut", reset=True)
+    try:
+        with pytest.raises(ProtocolError):
+            await client.request("GET", f"{base}/", {}, None, 2.0)
+    finally:
+        server.close()
 
 
 async def test_a_header_that_would_split_the_request_is_refused_without_echoing_it(client: HttpClient) -> None:
