@@ -130,6 +130,17 @@ async def test_below_minimum_is_refused_before_sending(emulator: ExchangeEmulato
     assert emulator.orders(key.api_key) == []
 
 
+async def test_over_the_maximum_is_cut_to_the_largest_order_the_exchange_takes(emulator: ExchangeEmulator, make_gateway) -> None:
+    gateway = make_gateway(emulator.add_key("binance", balances={"USDT": Decimal("10000000")}))
+    await gateway.load_markets()
+    prepared = gateway.prepare_order(
+        OrderRequest("BTC/USDT", "buy", "market", Decimal("150.123456"), "whale-1"), reference_price=Decimal(60000)
+    )
+    assert prepared.amount == Decimal("100")  # MARKET_LOT_SIZE maxQty
+    order = await gateway.create_order(prepared)
+    assert (order.status, order.filled) == ("closed", Decimal("100"))
+
+
 async def test_exchange_rejections_are_typed(emulator: ExchangeEmulator, funded) -> None:
     _, gateway = funded
     with pytest.raises(errors.InsufficientFunds):
@@ -200,6 +211,9 @@ async def test_markets_load_once_and_are_shared(emulator: ExchangeEmulator, make
     assert (rules.amount_step, rules.price_step, rules.min_amount, rules.min_cost) == (
         Decimal("0.1"), Decimal("0.0001"), Decimal("0.1"), Decimal("5")
     )
+    # the stricter of LOT_SIZE maxQty (9,222,449) and MARKET_LOT_SIZE maxQty (1,500,000)
+    assert rules.max_amount == Decimal("1500000")
+    assert loaded[0]["BTC/USDT"].max_amount == Decimal("100")
 
 
 async def test_instances_share_session_ssl_and_throttler(emulator: ExchangeEmulator, make_gateway, ccxt_shared: CcxtShared) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
+import ccxt
 import pytest
 
 from core import errors
@@ -72,6 +73,7 @@ async def test_swap_markets_are_contracts_with_futures_filters(emulator: Exchang
         True, D("0.1"), D("0.0001"), D("0.1"), D("5")
     )
     assert (btc.contract, btc.amount_step, btc.price_step, btc.min_cost) == (True, D("0.001"), D("0.1"), D("100"))
+    assert (btc.max_amount, xrp.max_amount) == (D("120"), D("2000000"))  # MARKET_LOT_SIZE, under LOT_SIZE
     assert "XRP/USDT" not in rules  # spot markets are not loaded for a swap gateway
     assert emulator.request_count("binance", "/fapi/v1/exchangeInfo") == 1
     assert emulator.request_count("binance", "/api/v3/exchangeInfo") == 0
@@ -211,6 +213,19 @@ async def test_below_minimum_is_refused_before_sending(emulator: ExchangeEmulato
         gateway.prepare_order(order("buy", "0.0009", "tiny-2", symbol=BTC), reference_price=D(60000))
     assert caught.value.limit == "amount"
     assert emulator.request_count("binance", ORDER_PATH, "POST") == 0
+
+
+async def test_over_the_maximum_is_cut_before_sending_and_refused_by_the_exchange(emulator: ExchangeEmulator, funded) -> None:
+    _, gateway = funded
+    prepared = gateway.prepare_order(order("sell", "150", "big-1", symbol=BTC, reduce_only=True), reference_price=D(60000))
+    assert prepared.amount == D("120")  # BTCUSDT perpetual: MARKET_LOT_SIZE maxQty
+    base = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET"}
+    with pytest.raises(ccxt.BadRequest, match="-4005"):
+        await gateway.client.fapiPrivatePostOrder({**base, "quantity": "120.001"})
+    with pytest.raises(ccxt.BadRequest, match="-4005"):
+        await gateway.client.fapiPrivatePostOrder({**base, "type": "LIMIT", "timeInForce": "GTC", "price": "1.0",
+                                                   "quantity": "1000.001"})  # LOT_SIZE maxQty
+    assert emulator.request_count("binance", ORDER_PATH, "POST") == 2
 
 
 async def test_accepted_then_lost_response_is_found_by_client_id(emulator: ExchangeEmulator, funded) -> None:

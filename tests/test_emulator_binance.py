@@ -82,6 +82,11 @@ async def test_filters_and_balance_are_enforced(emulator: ExchangeEmulator, make
         await client.private_post_order({**base, "quantity": "0.00005"})  # 3 USDT < 5
     with pytest.raises(ccxt.InsufficientFunds):
         await client.private_post_order({**base, "quantity": "0.002"})  # 120 USDT > 100
+    with pytest.raises(ccxt.InvalidOrder, match="MARKET_LOT_SIZE"):
+        await client.private_post_order({**base, "quantity": "100.00001"})  # market orders take at most 100 BTC
+    with pytest.raises(ccxt.InvalidOrder, match="Filter failure: LOT_SIZE"):
+        await client.private_post_order({**base, "type": "LIMIT", "timeInForce": "GTC", "price": "1.00",
+                                         "quantity": "9000.00001"})  # any order at most 9,000 BTC
     assert emulator.orders(key.api_key) == []
     assert emulator.balances(key.api_key)["USDT"] == (Decimal("100"), Decimal(0))
 

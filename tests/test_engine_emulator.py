@@ -404,6 +404,22 @@ async def test_follower_below_minimum_is_skipped_with_reason(h: EngineHarness, e
     assert (skipped.subscription_id, skipped.reason, skipped.copy_order_id) == (small.id, "below_minimum", row.id)
 
 
+async def test_copy_over_the_exchange_maximum_is_cut_to_the_largest_order(h: EngineHarness, emulator: ExchangeEmulator) -> None:
+    """XRPUSDT takes at most 1,500,000 XRP in one market order (MARKET_LOT_SIZE): a whale's 2,000,000
+    is placed as one order of 1,500,000, with why on its row, instead of an order the exchange refuses."""
+    whale = await h.add_follower(D(5_000_000))  # k = 500; 30 % of 5M USDT leaves room for 2.5M XRP
+    event = await h.master_event(side="buy", amount=D(4000), price=PRICE)
+    await h.replicate(event)
+
+    assert placed(h, whale) == [("BUY", "MARKET", D(1_500_000), D(0), "FILLED")]
+    assert order_posts(emulator) == 1
+    row = await h.row(event, whale)
+    assert (row.status, row.amount, row.filled) == (CopyOrderStatus.FILLED, D(1_500_000), D(1_500_000))
+    assert "largest order" in row.reason_detail and "1500000" in row.reason_detail
+    [copied] = h.recorder.of(TradeCopied)
+    assert (copied.amount, copied.partial) == (D(1_500_000), False)
+
+
 # --- 6. slippage tolerance --------------------------------------------------------------------
 async def test_slippage_beyond_tolerance_is_skipped(h: EngineHarness, emulator: ExchangeEmulator) -> None:
     strict = await h.add_follower(D(1000), slippage_tolerance_pct=D(1))

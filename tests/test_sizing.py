@@ -1,6 +1,7 @@
 """Sizing of follower orders: the spec's worked examples, caps, exchange minimums, and properties."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -24,7 +25,7 @@ from core.engine.sizing import (
     split_master_trade,
 )
 from core.errors import CopytradeError, InvalidSizingInput, NotEnoughMoney
-from core.exchange.base import MarketRules, min_accepted_amount
+from core.exchange.base import MarketRules, fit_amount, min_accepted_amount
 
 BTC = MarketRules(
     symbol="BTC/USDT", base="BTC", quote="USDT", amount_step=D("0.00001"), price_step=D("0.01"),
@@ -250,6 +251,38 @@ def test_entry_is_skipped_when_what_fits_is_below_the_exchange_minimum() -> None
     assert decision.reason == SkipReason.ALLOCATION_CAP
 
 
+BTC_MAX_100 = replace(BTC, max_amount=D("100"))
+WHALE = D("10000000")  # assets whose 30 % cap (3M USDT = 50 BTC at 60,000) is not what binds below
+
+
+def test_entry_over_the_exchange_maximum_is_cut_to_the_largest_order() -> None:
+    decision = entry(D("40"), assets=WHALE, rules=replace(BTC, max_amount=D("25")))
+    assert (decision.quantity, decision.reduced, decision.skipped) == (D("25"), True, False)
+    assert decision.detail == "cut to the exchange's largest order, 25 BTC"
+    assert entry(D("40"), assets=WHALE, rules=BTC_MAX_100) == entry(D("40"), assets=WHALE)  # under it: untouched
+
+
+def test_the_stricter_of_cap_and_maximum_binds() -> None:
+    by_cap = entry(D("80"), assets=WHALE, rules=BTC_MAX_100)  # the cap allows 50 BTC, the exchange 100
+    assert (by_cap.quantity, by_cap.reduced) == (D("50"), True) and "cap" in by_cap.detail
+    by_max = entry(D("80"), assets=WHALE, rules=replace(BTC, max_amount=D("30")))
+    assert (by_max.quantity, by_max.reduced) == (D("30"), True) and "largest order" in by_max.detail
+
+
+def test_a_maximum_off_the_step_grid_is_floored_onto_it() -> None:
+    rules = replace(BTC, amount_step=D("0.01"), min_amount=D("0.01"), max_amount=D("12.345"))
+    assert fit_amount(rules, D("20"), D("60000")) == D("12.34")
+    assert fit_amount(rules, D("12.339"), D("60000")) == D("12.33")
+
+
+def test_exit_over_the_exchange_maximum_closes_the_largest_order_and_leaves_the_rest() -> None:
+    decision = size_exit(D("250"), D("2"), D("2"), price=D("60000"), rules=BTC_MAX_100)  # the master closes all
+    assert (decision.quantity, decision.reduced, decision.skipped) == (D("100"), True, False)
+    assert "largest order" in decision.detail
+    small = size_exit(D("250"), D("0.5"), D("2"), price=D("60000"), rules=BTC_MAX_100)  # a quarter: 62.5 BTC
+    assert (small.quantity, small.reduced) == (D("62.5"), False)
+
+
 def test_allocation_pct_is_clamped_to_the_hard_cap() -> None:
     decision = entry(D("0.01"), pct=D("80"))  # 600 USDT asked for, 50 % = 500 allowed
     assert decision.reduced
@@ -347,12 +380,14 @@ steps = st.sampled_from([D("0"), D("0.00001"), D("0.001"), D("0.1"), D("1")])
     min_cost=st.sampled_from([D("0"), D("1"), D("5"), D("100")]),
     leverage=st.sampled_from([D("1"), D("3"), D("20")]),
     round_up=st.booleans(),
+    maximum=st.sampled_from([None, D("0.5"), D("7"), D("60")]),
 )
 def test_entry_never_exceeds_the_cap_and_stays_on_the_grid(
-    quantity: D, price: D, assets: D, used: D, other: D, pct: D, step: D, min_cost: D, leverage: D, round_up: bool
+    quantity: D, price: D, assets: D, used: D, other: D, pct: D, step: D, min_cost: D, leverage: D, round_up: bool,
+    maximum: D | None,
 ) -> None:
     rules = MarketRules(symbol="X/USDT", base="X", quote="USDT", amount_step=step, price_step=D("0.01"),
-                        min_amount=step, min_cost=min_cost)
+                        min_amount=step, min_cost=min_cost, max_amount=maximum)
     subscription = assets * used * D("0.5")
     account = subscription + assets * other * D("0.5")
     decision = size_entry(quantity, price=price, rules=rules, exposure=Exposure(assets, subscription, account),
@@ -366,6 +401,7 @@ def test_entry_never_exceeds_the_cap_and_stays_on_the_grid(
     if step > 0:
         assert q % step == 0
     assert q > 0 and q >= rules.min_amount and q * price >= min_cost
+    assert maximum is None or q <= maximum
     if decision.rounded_up:
         assert round_up and q == min_accepted_amount(rules, price)
     else:
@@ -379,16 +415,18 @@ def test_entry_never_exceeds_the_cap_and_stays_on_the_grid(
     price=st.decimals(min_value=D("0.01"), max_value=100000, places=2),
     step=steps,
     round_up=st.booleans(),
+    maximum=st.sampled_from([None, D("0.5"), D("3")]),
 )
 def test_exit_never_sells_more_than_held(
-    position: D, master_exit: D, master_before: D, price: D, step: D, round_up: bool
+    position: D, master_exit: D, master_before: D, price: D, step: D, round_up: bool, maximum: D | None
 ) -> None:
     rules = MarketRules(symbol="X/USDT", base="X", quote="USDT", amount_step=step, price_step=D("0.01"),
-                        min_amount=step, min_cost=D("5"))
+                        min_amount=step, min_cost=D("5"), max_amount=maximum)
     decision = size_exit(position, master_exit, master_before, price=price, rules=rules, round_up_to_min=round_up)
     if decision.skipped:
         return
     assert 0 < decision.quantity <= position
+    assert maximum is None or decision.quantity <= maximum
     if step > 0:
         assert decision.quantity % step == 0
     if not decision.rounded_up:

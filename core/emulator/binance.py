@@ -32,10 +32,15 @@ from core.money import ZERO
 
 FEE_RATE = Decimal("0.001")
 ENDINGS = ("CANCELED", "EXPIRED")  # how a resting order ends without filling in full (also its executionReport `x`)
+# Binance's spot filters (tick, lot step, minimum and maximum quantity, maximum market quantity,
+# minimum notional) as the exchange lists them, and a starting price.
 DEFAULT_SYMBOLS = (
-    (SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.00001"), Decimal("0.00001"), Decimal("5")), Decimal("60000")),
-    (SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.0001"), Decimal("0.0001"), Decimal("5")), Decimal("3000")),
-    (SymbolSpec("XRPUSDT", "XRP", "USDT", Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal("5")), Decimal("0.5")),
+    (SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.01"), Decimal("0.00001"), Decimal("0.00001"), Decimal("5"),
+                Decimal("9000"), Decimal("100")), Decimal("60000")),
+    (SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.0001"), Decimal("0.0001"), Decimal("5"),
+                Decimal("9000"), Decimal("2000")), Decimal("3000")),
+    (SymbolSpec("XRPUSDT", "XRP", "USDT", Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal("5"),
+                Decimal("9222449"), Decimal("1500000")), Decimal("0.5")),
 )
 
 
@@ -186,8 +191,8 @@ class BinanceSpot(SpotWallet, BinanceVenue):
             "isMarginTradingAllowed": False,
             "filters": [
                 {"filterType": "PRICE_FILTER", "minPrice": dec_str(spec.tick), "maxPrice": "1000000.00000000", "tickSize": dec_str(spec.tick)},
-                {"filterType": "LOT_SIZE", "minQty": dec_str(spec.min_qty), "maxQty": "9000.00000000", "stepSize": dec_str(spec.step)},
-                {"filterType": "MARKET_LOT_SIZE", "minQty": "0.00000000", "maxQty": "100.00000000", "stepSize": "0.00000000"},
+                {"filterType": "LOT_SIZE", "minQty": dec_str(spec.min_qty), "maxQty": dec_str(spec.max_qty), "stepSize": dec_str(spec.step)},
+                {"filterType": "MARKET_LOT_SIZE", "minQty": "0.00000000", "maxQty": dec_str(spec.market_max_qty), "stepSize": "0.00000000"},
                 {
                     "filterType": "NOTIONAL",
                     "minNotional": dec_str(spec.min_notional),
@@ -251,8 +256,10 @@ class BinanceSpot(SpotWallet, BinanceVenue):
             raise BinanceError(400, -2010, "Duplicate order sent.")
         if price and (price % spec.tick or price < spec.tick):
             raise BinanceError(400, -1013, "Filter failure: PRICE_FILTER")
-        if qty < spec.min_qty or qty % spec.step:
+        if qty < spec.min_qty or qty > spec.max_qty or qty % spec.step:
             raise BinanceError(400, -1013, "Filter failure: LOT_SIZE")
+        if order_type == "MARKET" and qty > spec.market_max_qty:
+            raise BinanceError(400, -1013, "Filter failure: MARKET_LOT_SIZE")
         market_price = self.prices[spec.id]
         if qty * (price or market_price) < spec.min_notional:
             raise BinanceError(400, -1013, "Filter failure: NOTIONAL")

@@ -49,6 +49,8 @@ class SymbolSpec:
     step: Decimal
     min_qty: Decimal
     min_notional: Decimal
+    max_qty: Decimal  # LOT_SIZE maxQty: the largest order of any type
+    market_max_qty: Decimal  # MARKET_LOT_SIZE maxQty: the largest market order
     base_precision: int = 8
     quote_precision: int = 8
 

@@ -44,11 +44,15 @@ from core.emulator.futures_book import (
 from core.emulator.keys import EmulatedKey, KeyRegistry
 from core.money import ZERO
 
-# Binance's USDⓈ-M filters for these perpetuals (tick, lot step, minimum quantity, minimum notional).
+# Binance's USDⓈ-M filters for these perpetuals (tick, lot step, minimum quantity, minimum notional,
+# maximum quantity, maximum market quantity).
 FUTURES_SYMBOLS = (
-    SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.10"), Decimal("0.001"), Decimal("0.001"), Decimal("100")),
-    SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("20")),
-    SymbolSpec("XRPUSDT", "XRP", "USDT", Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal("5")),
+    SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal("0.10"), Decimal("0.001"), Decimal("0.001"), Decimal("100"),
+               Decimal("1000"), Decimal("120")),
+    SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("20"),
+               Decimal("10000"), Decimal("2000")),
+    SymbolSpec("XRPUSDT", "XRP", "USDT", Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal("5"),
+               Decimal("10000000"), Decimal("2000000")),
 )
 
 
@@ -171,8 +175,8 @@ class BinanceFutures(BinanceVenue):
             "marketTakeBound": "0.05", "maxMoveOrderLimit": 10000,
             "filters": [
                 {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000", "tickSize": tick},
-                {"filterType": "LOT_SIZE", "stepSize": step, "maxQty": "1000000", "minQty": min_qty},
-                {"filterType": "MARKET_LOT_SIZE", "stepSize": step, "maxQty": "100000", "minQty": min_qty},
+                {"filterType": "LOT_SIZE", "stepSize": step, "maxQty": f"{spec.max_qty:f}", "minQty": min_qty},
+                {"filterType": "MARKET_LOT_SIZE", "stepSize": step, "maxQty": f"{spec.market_max_qty:f}", "minQty": min_qty},
                 {"filterType": "MAX_NUM_ORDERS", "limit": 200},
                 {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
                 {"filterType": "MIN_NOTIONAL", "notional": f"{spec.min_notional:f}"},
@@ -354,6 +358,8 @@ class BinanceFutures(BinanceVenue):
             raise BinanceError(400, -1111, "Precision is over the maximum defined for this asset.")
         if qty < spec.min_qty:
             raise BinanceError(400, -4004, "Quantity less than min quantity.")
+        if qty > (spec.max_qty if price else spec.market_max_qty):  # price is zero for a market order
+            raise BinanceError(400, -4005, "Quantity greater than max quantity.")
         if not reduce_only and qty * reference_price < spec.min_notional:
             msg = f"Order's notional must be no smaller than {spec.min_notional} (unless you choose reduce only)."
             raise BinanceError(400, -4164, msg)

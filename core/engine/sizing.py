@@ -49,7 +49,7 @@ class SizingDecision:
     quantity: Decimal = ZERO
     reason: SkipReason | None = None
     detail: str = ""  # English, for logs and the admin; the bot localizes `reason`
-    reduced: bool = False  # cut down to fit the allocation cap
+    reduced: bool = False  # cut down to fit the allocation cap or the exchange's largest order (`detail` says which)
     rounded_up: bool = False  # raised to the exchange minimum (the subscription allows it)
 
     @property
@@ -206,10 +206,10 @@ def size_entry(
     leverage: Decimal = ONE,
     round_up_to_min: bool = False,
 ) -> SizingDecision:
-    """Fit a raw entry quantity into the allocation cap, then onto the market's grid and minimums.
+    """Fit a raw entry quantity into the allocation cap, then onto the market's grid, maximum and minimums.
 
     Over the cap, the entry is reduced to what fits; it is skipped (`allocation_cap`) only when what
-    fits is under the exchange minimum. Under the minimum without a cap involved: skipped
+    fits is under the exchange minimum. Over the exchange's largest order, it is cut to that order. Under the minimum without a cap involved: skipped
     (`below_minimum`), or rounded up when the subscription allows it and the rounded quantity
     still fits the cap (otherwise `allocation_cap`).
     """
@@ -229,7 +229,7 @@ def size_entry(
     reduced = quantity > room_quantity
     capped = min(quantity, room_quantity)
     try:
-        return SizingDecision(quantity=fit_amount(rules, capped, price), reduced=reduced)
+        fitted = fit_amount(rules, capped, price)
     except BelowMinimum as below:
         if reduced:
             return SizingDecision(
@@ -237,6 +237,12 @@ def size_entry(
             )
         if not round_up_to_min:
             return SizingDecision(reason=SkipReason.BELOW_MINIMUM, detail=str(below))
+    else:
+        if _over_maximum(rules, capped):
+            return SizingDecision(quantity=fitted, reduced=True, detail=_maximum_detail(rules))
+        if reduced:
+            return SizingDecision(quantity=fitted, reduced=True, detail=f"cut to the cap ({room:f} {rules.quote} left)")
+        return SizingDecision(quantity=fitted)
     try:
         raised = fit_amount(rules, capped, price, round_up_to_min=True)
     except BelowMinimum as below:
@@ -260,7 +266,8 @@ def size_exit(
 ) -> SizingDecision:
     """The follower's share of a master exit, truncated to the grid (never more than it holds).
 
-    No cap here: an exit only lowers exposure. Under the minimum it is skipped, or rounded up when allowed
+    No allocation cap here: an exit only lowers exposure; the exchange's largest order still applies.
+    Under the minimum it is skipped, or rounded up when allowed
     and the result still does not exceed the follower's position. Pass `price=None` where the exchange
     waives the notional minimum for reduce-only orders.
     """
@@ -268,10 +275,14 @@ def size_exit(
         return SizingDecision(reason=SkipReason.NO_POSITION, detail="the follower holds nothing to close")
     raw = exit_quantity(follower_position, master_quantity, master_position_before)
     try:
-        return SizingDecision(quantity=fit_amount(rules, raw, price))
+        fitted = fit_amount(rules, raw, price)
     except BelowMinimum as below:
         if not round_up_to_min or raw >= follower_position:
             return SizingDecision(reason=SkipReason.BELOW_MINIMUM, detail=str(below))
+    else:
+        if _over_maximum(rules, raw):  # the rest stays open: the drift check reports it and can correct it
+            return SizingDecision(quantity=fitted, reduced=True, detail=_maximum_detail(rules))
+        return SizingDecision(quantity=fitted)
     try:
         raised = fit_amount(rules, raw, price, round_up_to_min=True)
     except BelowMinimum as below:
@@ -282,6 +293,14 @@ def size_exit(
             detail=f"the minimum {raised:f} exceeds the position {follower_position:f}",
         )
     return SizingDecision(quantity=raised, rounded_up=True)
+
+
+def _over_maximum(rules: MarketRules, quantity: Decimal) -> bool:
+    return rules.max_amount is not None and floor_to_step(quantity, rules.amount_step) > rules.max_amount
+
+
+def _maximum_detail(rules: MarketRules) -> str:
+    return f"cut to the exchange's largest order, {rules.max_amount:f} {rules.base}"
 
 
 def _check_price_and_leverage(price: Decimal, leverage: Decimal) -> None:

@@ -51,6 +51,9 @@ class MarketRules:
     price_step: Decimal
     min_amount: Decimal = ZERO
     min_cost: Decimal = ZERO
+    # The largest amount one order may have: the stricter of the exchange's caps for limit and for
+    # market orders (Binance's LOT_SIZE and MARKET_LOT_SIZE), so one rule serves every order type. None: no cap.
+    max_amount: Decimal | None = None
     contract: bool = False  # USDⓈ-M perpetual when True
     contract_size: Decimal = Decimal(1)
     market_id: str = ""  # the exchange's own name for it (BTCUSDT), for requests made without ccxt's symbol lookup
@@ -225,14 +228,19 @@ def fit_amount(
     round_up_to_min: bool = False,
     exchange: str = "",
 ) -> Decimal:
-    """`amount` truncated to the step grid and checked against the minimums; raises BelowMinimum.
+    """`amount` truncated to the step grid, cut to the market's maximum, and checked against the
+    minimums; raises BelowMinimum.
 
     Shared by `Gateway.prepare_order` (before a send) and the engine's sizing (before the outbox row),
     so both apply the exact same rule. The notional minimum is checked only when `price` is known.
+    An amount over the maximum becomes the largest one order the exchange accepts, rather than an
+    order it would refuse whole: callers that close or correct positions place the rest in later rounds.
     """
     amount = floor_to_step(amount, rules.amount_step)
     if round_up_to_min:
         amount = max(amount, min_accepted_amount(rules, price))
+    if rules.max_amount is not None and amount > rules.max_amount:  # after the round-up: nothing returned exceeds it
+        amount = floor_to_step(rules.max_amount, rules.amount_step)
     if amount <= 0 or amount < rules.min_amount:
         raise BelowMinimum(exchange=exchange, limit="amount", minimum=rules.min_amount, value=amount)
     if price is not None and rules.min_cost:

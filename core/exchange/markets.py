@@ -74,10 +74,18 @@ def market_rules(market: dict, decimal_places: bool = False) -> MarketRules:
         price_step=_step(precision.get("price"), decimal_places),
         min_amount=to_decimal((limits.get("amount") or {}).get("min")) or ZERO,
         min_cost=to_decimal((limits.get("cost") or {}).get("min")) or ZERO,
+        max_amount=_max_amount(limits),
         contract=bool(market.get("contract")),
         contract_size=to_decimal(market.get("contractSize")) or Decimal(1),
         market_id=market.get("id") or "",
     )
+
+
+def _max_amount(limits: dict) -> Decimal | None:
+    """The stricter of the amount caps ccxt reports: `amount` (any order) and `market` (Binance's
+    MARKET_LOT_SIZE); a missing or zero cap means none."""
+    caps = [to_decimal((limits.get(kind) or {}).get("max")) for kind in ("amount", "market")]
+    return min((cap for cap in caps if cap), default=None)
 
 
 def _step(value: object, decimal_places: bool) -> Decimal:
