@@ -209,9 +209,9 @@ def size_entry(
     """Fit a raw entry quantity into the allocation cap, then onto the market's grid, maximum and minimums.
 
     Over the cap, the entry is reduced to what fits; it is skipped (`allocation_cap`) only when what
-    fits is under the exchange minimum. Over the exchange's largest order, it is cut to that order. Under the minimum without a cap involved: skipped
-    (`below_minimum`), or rounded up when the subscription allows it and the rounded quantity
-    still fits the cap (otherwise `allocation_cap`).
+    fits is under the exchange minimum. Over the exchange's largest order, it is cut to that order.
+    Under the minimum without a cap involved: skipped (`below_minimum`), or rounded up when the
+    subscription allows it and the rounded quantity still fits the cap (otherwise `allocation_cap`).
     """
     _check_price_and_leverage(price, leverage)
     if exposure.account_assets <= 0:
@@ -267,9 +267,9 @@ def size_exit(
     """The follower's share of a master exit, truncated to the grid (never more than it holds).
 
     No allocation cap here: an exit only lowers exposure; the exchange's largest order still applies.
-    Under the minimum it is skipped, or rounded up when allowed
-    and the result still does not exceed the follower's position. Pass `price=None` where the exchange
-    waives the notional minimum for reduce-only orders.
+    Under the minimum it is skipped, or rounded up when allowed and the result still does not exceed
+    the follower's position. Pass `price=None` where the exchange waives the notional minimum for
+    reduce-only orders.
     """
     if follower_position <= 0:
         return SizingDecision(reason=SkipReason.NO_POSITION, detail="the follower holds nothing to close")
@@ -296,7 +296,10 @@ def size_exit(
 
 
 def _over_maximum(rules: MarketRules, quantity: Decimal) -> bool:
-    return rules.max_amount is not None and floor_to_step(quantity, rules.amount_step) > rules.max_amount
+    """Whether `fit_amount` cut `quantity` to the maximum (not merely floored it onto the grid).
+    The plain comparison first: it is false for nearly every order, and this runs once per follower."""
+    maximum = rules.max_amount
+    return maximum is not None and quantity > maximum and floor_to_step(quantity, rules.amount_step) > maximum
 
 
 def _maximum_detail(rules: MarketRules) -> str:

@@ -52,7 +52,8 @@ class MarketRules:
     min_amount: Decimal = ZERO
     min_cost: Decimal = ZERO
     # The largest amount one order may have: the stricter of the exchange's caps for limit and for
-    # market orders (Binance's LOT_SIZE and MARKET_LOT_SIZE), so one rule serves every order type. None: no cap.
+    # market orders (Binance's LOT_SIZE and MARKET_LOT_SIZE), so one rule serves every order type.
+    # None: no cap.
     max_amount: Decimal | None = None
     contract: bool = False  # USDⓈ-M perpetual when True
     contract_size: Decimal = Decimal(1)
@@ -239,7 +240,7 @@ def fit_amount(
     amount = floor_to_step(amount, rules.amount_step)
     if round_up_to_min:
         amount = max(amount, min_accepted_amount(rules, price))
-    if rules.max_amount is not None and amount > rules.max_amount:  # after the round-up: nothing returned exceeds it
+    if rules.max_amount is not None and amount > rules.max_amount:  # after the round-up: nothing exceeds it
         amount = floor_to_step(rules.max_amount, rules.amount_step)
     if amount <= 0 or amount < rules.min_amount:
         raise BelowMinimum(exchange=exchange, limit="amount", minimum=rules.min_amount, value=amount)

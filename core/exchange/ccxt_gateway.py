@@ -1,9 +1,9 @@
 """The ccxt gateway: binance, okx, bybit, bitget; spot, and USDⓈ-M perpetuals through `defaultType`.
 
 Instances are cheap because everything heavy is shared through `CcxtShared`: one HTTP client (REST
-calls go over core/exchange/http_client.py, see ccxt_fetch.py), one SSL context (otherwise every instance spends ~14 ms loading CA certificates on its first
-request), one throttler per exchange (the rate limit is per source IP, not per key) and the markets
-of each exchange. Every ccxt exception leaves as a `core.errors` type with a credential-free message;
+calls go over core/exchange/http_client.py, see ccxt_fetch.py), one SSL context (otherwise every
+instance spends ~14 ms loading CA certificates on its first request), one throttler per exchange
+(the rate limit is per source IP, not per key) and the markets of each exchange. Every ccxt exception leaves as a `core.errors` type with a credential-free message;
 every number leaves as Decimal.
 """
 from __future__ import annotations
